@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util'
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, SETTINGS, helpText, loadConfig, settingsFromEnv } from './config.js'
+import { FixtureError } from './domain/fixtures.js'
+import { ListenError, startServer, type RunningSandbox } from './server.js'
+
+export interface CliIo {
+  out(line: string): void
+  err(line: string): void
+}
+
+export interface CliResult {
+  /** The exit code when the CLI is done; 0 while the sandbox runs. */
+  code: number
+  sandbox?: RunningSandbox
+  /** Stops the sandbox and removes the signal handlers. */
+  close?(): Promise<void>
+}
+
+/** How long SIGTERM/SIGINT waits for in-flight requests before exiting anyway; a second signal exits at once. */
+export const SHUTDOWN_GRACE_MS = 10_000
+
+const FLAG_OPTIONS = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
+const NAME_OF_FLAG = new Map(Object.entries(SETTINGS).map(([name, s]) => [s.flag, name]))
+
+/** The command line: flags and environment -> validated settings -> a listening sandbox. */
+export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<CliResult> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: { ...FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true })
+  } catch (error) {
+    io.err(`freedom-id-sandbox: ${(error as Error).message}\nRun freedom-id-sandbox --help for the options.`)
+    return { code: 1 }
+  }
+  if (parsed.values.help === true) {
+    io.out(helpText())
+    return { code: 0 }
+  }
+  const flags = Object.fromEntries(Object.entries(parsed.values).map(([flag, value]) => [NAME_OF_FLAG.get(flag), value]))
+
+  let sandbox: RunningSandbox
+  try {
+    sandbox = await startServer(loadConfig(settingsFromEnv(env), flags))
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof FixtureError || error instanceof ListenError) {
+      io.err(`freedom-id-sandbox: ${error.message}`)
+      return { code: 1 }
+    }
+    throw error
+  }
+
+  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err !== undefined) sandbox.app.log.error({ err }, 'shutting down after an uncaught error')
+    else sandbox.app.log.info({ signal }, 'shutting down')
+    await sandbox.close()
+  })
+  const close = async (): Promise<void> => {
+    graceful.uninstall()
+    await sandbox.close()
+  }
+
+  io.out(`Freedom ID sandbox listening on ${sandbox.url}`)
+  if (sandbox.publicUrl !== sandbox.url) io.out(`  login links point at ${sandbox.publicUrl}`)
+  io.out(`  fixtures: ${sandbox.config.fixturesDir} (${sandbox.app.sandbox.clients.all().length} clients, ${sandbox.app.sandbox.users.length} users)`)
+  return { code: 0, sandbox, close }
+}

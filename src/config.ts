@@ -1,0 +1,200 @@
+import { fileURLToPath } from 'node:url'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import './domain/formats.js'
+
+export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+interface Setting {
+  env: string
+  flag: string
+  schema: TSchema
+  /** What a valid value looks like, for the error message. */
+  expected: string
+  /** The default as `--help` shows it. */
+  shown: string
+  help: string
+}
+
+const seconds = (help: string, shown: string, fallback?: number) => ({
+  schema: Type.Integer({ minimum: 1, default: fallback }),
+  expected: 'a whole number of seconds, at least 1',
+  shown,
+  help
+})
+
+/** Every setting, in the order `--help` lists them. The key is the library option's name. */
+export const SETTINGS = {
+  port: {
+    env: 'PORT',
+    flag: 'port',
+    schema: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    expected: 'an integer from 0 to 65535',
+    shown: '8080',
+    help: 'port to listen on; 0 picks a free one (the URL is printed)'
+  },
+  host: {
+    env: 'HOST',
+    flag: 'host',
+    schema: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    expected: 'a host name or IP address',
+    shown: '127.0.0.1',
+    help: 'interface to listen on (the container image sets 0.0.0.0)'
+  },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    flag: 'public-url',
+    schema: Type.String({ format: 'http-url' }),
+    expected: 'an absolute http(s) URL',
+    shown: 'http://localhost:<port>',
+    help: 'base of the login links, for a sandbox behind a proxy or a container name'
+  },
+  fixturesDir: {
+    env: 'FIXTURES_DIR',
+    flag: 'fixtures',
+    schema: Type.String({ minLength: 1, default: BUNDLED_FIXTURES }),
+    expected: 'a folder path',
+    shown: 'the bundled fixtures/',
+    help: 'folder with clients.json and users.json'
+  },
+  trackTtl: { env: 'TRACK_TTL', flag: 'track-ttl', ...seconds('life of a login link (expire_at - now)', '600', 600) },
+  codeTtl: { env: 'CODE_TTL', flag: 'code-ttl', ...seconds('life of an authorization code', '300', 300) },
+  accessTtl: { env: 'ACCESS_TTL', flag: 'access-ttl', ...seconds('life of an access token', '604800 (7 days)', 604800) },
+  refreshTtl: {
+    env: 'REFRESH_TTL',
+    flag: 'refresh-ttl',
+    ...seconds('life of a refresh token', 'one calendar month')
+  },
+  errorStatus: {
+    env: 'ERROR_STATUS',
+    flag: 'error-status',
+    schema: Type.Union([Type.Literal('http'), Type.Literal('200')], { default: 'http' }),
+    expected: '"http" or "200"',
+    shown: 'http',
+    help: 'http: errors carry 4xx/5xx statuses; 200: every error body comes with HTTP 200'
+  },
+  seed: {
+    env: 'SEED',
+    flag: 'seed',
+    schema: Type.String({ minLength: 1 }),
+    expected: 'a non-empty string',
+    shown: 'unset (random ids)',
+    help: 'makes every generated id repeatable: same seed + same requests = same output'
+  },
+  clock: {
+    env: 'CLOCK',
+    flag: 'clock',
+    schema: Type.String({ format: 'iso-instant' }),
+    expected: 'an ISO 8601 instant such as 2030-01-01T00:00:00Z',
+    shown: 'real time',
+    help: 'start the sandbox clock at this instant; it stands still until moved'
+  },
+  sandboxToken: {
+    env: 'SANDBOX_TOKEN',
+    flag: 'sandbox-token',
+    schema: Type.String({ minLength: 1 }),
+    expected: 'a non-empty string',
+    shown: 'unset (open)',
+    help: 'when set, /__sandbox routes need "Authorization: Bearer <token>"'
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    schema: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+    shown: 'info',
+    help: 'log level (one JSON line per request; credentials are never logged)'
+  }
+} satisfies Record<string, Setting>
+
+export type SettingName = keyof typeof SETTINGS
+
+export const ConfigSchema = Type.Object({
+  port: SETTINGS.port.schema,
+  host: SETTINGS.host.schema,
+  publicUrl: Type.Optional(SETTINGS.publicUrl.schema),
+  fixturesDir: SETTINGS.fixturesDir.schema,
+  trackTtl: SETTINGS.trackTtl.schema,
+  codeTtl: SETTINGS.codeTtl.schema,
+  accessTtl: SETTINGS.accessTtl.schema,
+  refreshTtl: Type.Optional(SETTINGS.refreshTtl.schema),
+  errorStatus: SETTINGS.errorStatus.schema,
+  seed: Type.Optional(SETTINGS.seed.schema),
+  clock: Type.Optional(SETTINGS.clock.schema),
+  sandboxToken: Type.Optional(SETTINGS.sandboxToken.schema),
+  logLevel: SETTINGS.logLevel.schema
+}, { additionalProperties: false })
+
+export type Config = Static<typeof ConfigSchema>
+
+/** What `startSandbox` takes: every setting by its option name, all optional. */
+export type SandboxOptions = {
+  [K in SettingName]?: K extends 'clock' ? string | Date : Config[K]
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+
+  constructor (problems: string[]) {
+    super(`invalid settings, nothing was started:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+/** The values the environment gives, under their option names; empty variables count as unset. */
+export function settingsFromEnv (env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    const value = env[setting.env]
+    if (value !== undefined && value !== '') out[name] = value
+  }
+  return out
+}
+
+const label = (name: string): string => {
+  const setting = SETTINGS[name as SettingName]
+  return setting === undefined ? `option "${name}"` : `${setting.env} (--${setting.flag})`
+}
+
+/**
+ * Validates the settings once: later sources override earlier ones (env, then flags, or library
+ * options). Throws one ConfigError naming every bad setting.
+ */
+export function loadConfig (...sources: Array<Record<string, unknown>>): Config {
+  const merged: Record<string, unknown> = Object.assign({}, ...sources)
+  if (merged.clock instanceof Date) {
+    merged.clock = Number.isNaN(merged.clock.getTime()) ? 'Invalid Date' : merged.clock.toISOString()
+  }
+  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged))
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(ConfigSchema, candidate)) {
+    const name = error.path.split('/')[1] ?? ''
+    if (problems.has(name)) continue
+    const setting = SETTINGS[name as SettingName]
+    const given = merged[name]
+    problems.set(name, setting === undefined
+      ? `${label(name)} is not a setting`
+      : `${label(name)}: expected ${setting.expected}, got ${JSON.stringify(given)}`)
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()])
+  return candidate as Config
+}
+
+export function helpText (): string {
+  const rows = Object.values(SETTINGS).map((s) => [`--${s.flag} <value>`, s.env, s.shown, s.help])
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)))
+  const lines = rows.map((r) => `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  default: ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`)
+  return [
+    'Usage: freedom-id-sandbox [options]',
+    '',
+    'An offline sandbox of Freedom ID (passport.freedompay.kz).',
+    'Every option can also be given as the environment variable beside it; a flag wins over the variable.',
+    '',
+    ...lines,
+    `  ${'--help'.padEnd(widths[0]!)}  prints this text`,
+    ''
+  ].join('\n')
+}

@@ -1,0 +1,30 @@
+import type { Config } from './config.js'
+import type { Clock } from './domain/clock.js'
+import type { ClientRegistry } from './domain/clients.js'
+import type { Client, User } from './domain/fixtures.js'
+import type { Ids } from './domain/ids.js'
+import type { Store } from './domain/store.js'
+import type { TrackService } from './domain/tracks.js'
+
+/** What every route reaches through `app.sandbox`: the one bag of state a sandbox instance owns. */
+export interface SandboxContext {
+  config: Config
+  clock: Clock
+  ids: Ids
+  store: Store
+  clients: ClientRegistry
+  users: User[]
+  tracks: TrackService
+  /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
+  publicUrl(): string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sandbox: SandboxContext
+  }
+  interface FastifyRequest {
+    /** The client that authenticated with HTTP Basic, on routes that require it. */
+    client?: Client
+  }
+}

@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { GrantSchema } from './grants.js'
+import { isValidIin } from './iin.js'
+import { UUID_PATTERN } from './formats.js'
+
+const Uuid = Type.String({ pattern: UUID_PATTERN })
+const HttpUrl = Type.String({ format: 'http-url' })
+
+export const PHONE_PATTERN = '^\\+\\d{10,15}$'
+export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$'
+export const DATE_PATTERN = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$'
+export const COUNTRY_PATTERN = '^[A-Z]{3}$'
+
+export const ClientSchema = Type.Object({
+  client_id: Uuid,
+  client_secret: Type.String({ minLength: 1 }),
+  name: Type.String({ minLength: 1 }),
+  redirect_uris: Type.Optional(Type.Array(HttpUrl, { minItems: 1 })),
+  grants: Type.Optional(Type.Array(GrantSchema, { minItems: 1 })),
+  revoke_uri: Type.Optional(HttpUrl)
+}, { additionalProperties: false })
+
+export type Client = Static<typeof ClientSchema>
+
+export const CardSchema = Type.Object({
+  mask: Type.String({ pattern: '^\\d{6}\\*{6}\\d{4}$' }),
+  brand: Type.Union([Type.Literal('VISA'), Type.Literal('MASTERCARD'), Type.Literal('UNIONPAY')]),
+  expire: Type.String({ pattern: '^(0[1-9]|1[0-2])/\\d{2}$' })
+}, { additionalProperties: false })
+
+export const BEHAVIOURS = ['deny_consent', 'locked', 'kyc_fails'] as const
+
+export const UserSchema = Type.Object({
+  id: Uuid,
+  phone: Type.String({ pattern: PHONE_PATTERN }),
+  email: Type.Optional(Type.String({ pattern: EMAIL_PATTERN })),
+  password: Type.String({ minLength: 1 }),
+  firstname: Type.String({ minLength: 1 }),
+  lastname: Type.String({ minLength: 1 }),
+  patronymic: Type.Optional(Type.String({ minLength: 1 })),
+  date_of_birth: Type.String({ pattern: DATE_PATTERN }),
+  gender: Type.Union([Type.Literal('M'), Type.Literal('F')]),
+  country: Type.String({ pattern: COUNTRY_PATTERN }),
+  nationality: Type.String({ minLength: 1 }),
+  identifier: Type.String({ pattern: '^\\d{12}$' }),
+  emails: Type.Optional(Type.Array(Type.String({ pattern: EMAIL_PATTERN }))),
+  phones: Type.Optional(Type.Array(Type.String({ pattern: PHONE_PATTERN }))),
+  cards: Type.Optional(Type.Array(CardSchema)),
+  behaviour: Type.Optional(Type.Union(BEHAVIOURS.map((b) => Type.Literal(b))))
+}, { additionalProperties: false })
+
+export type User = Static<typeof UserSchema>
+
+export interface Fixtures {
+  clients: Client[]
+  users: User[]
+}
+
+export class FixtureError extends Error {
+  readonly problems: string[]
+
+  constructor (problems: string[]) {
+    super(`invalid fixtures, nothing was started:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+    this.name = 'FixtureError'
+    this.problems = problems
+  }
+}
+
+type Check<T> = (record: T) => Array<[field: string, message: string]>
+
+/** Validates every record of one file; each problem names the file, the record and the field. */
+function validateRecords<S extends TSchema> (
+  file: string, data: unknown, schema: S, key: string, uniqueFields: string[], check: Check<Static<S>>
+): string[] {
+  if (!Array.isArray(data)) return [`${file}: expected a JSON array of records`]
+  const problems: string[] = []
+  const seen = new Map<string, number>()
+  data.forEach((record: unknown, index) => {
+    const id = (record as Record<string, unknown> | null)?.[key]
+    const where = `${file}: record ${index}${typeof id === 'string' ? ` (${key} ${id})` : ''}`
+    const errors = [...Value.Errors(schema, record)]
+    const fields = new Set<string>()
+    for (const error of errors) {
+      const field = error.path.slice(1).replaceAll('/', '.') || '(record)'
+      if (fields.has(field)) continue
+      fields.add(field)
+      problems.push(`${where}: field ${field}: ${error.message}`)
+    }
+    if (errors.length > 0) return
+    for (const [field, message] of check(record as Static<S>)) problems.push(`${where}: field ${field}: ${message}`)
+    for (const field of uniqueFields) {
+      const value = (record as Record<string, unknown>)[field]
+      if (typeof value !== 'string') continue
+      const other = seen.get(`${field}=${value.toLowerCase()}`)
+      if (other !== undefined) problems.push(`${where}: field ${field}: ${JSON.stringify(value)} is already used by record ${other}`)
+      else seen.set(`${field}=${value.toLowerCase()}`, index)
+    }
+  })
+  return problems
+}
+
+const checkUser: Check<User> = (user) => {
+  const problems: Array<[string, string]> = []
+  if (!isValidIin(user.identifier)) problems.push(['identifier', 'is not a valid IIN (its check digit is wrong)'])
+  const [year, month, day] = user.date_of_birth.split('-').map(Number)
+  const date = new Date(Date.UTC(year!, month! - 1, day!))
+  if (date.getUTCDate() !== day) problems.push(['date_of_birth', `${user.date_of_birth} is not a calendar date`])
+  return problems
+}
+
+async function readJson (file: string): Promise<{ data?: unknown, problem?: string }> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    return { problem: `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` }
+  }
+  try {
+    return { data: JSON.parse(text) }
+  } catch (error) {
+    return { problem: `${file}: is not valid JSON (${(error as Error).message})` }
+  }
+}
+
+/** Reads and validates `clients.json` and `users.json` from a folder; throws one FixtureError listing every problem. */
+export async function loadFixtures (dir: string): Promise<Fixtures> {
+  const clientsFile = join(dir, 'clients.json')
+  const usersFile = join(dir, 'users.json')
+  const [clients, users] = await Promise.all([readJson(clientsFile), readJson(usersFile)])
+  const problems = [
+    ...(clients.problem !== undefined
+      ? [clients.problem]
+      : validateRecords(clientsFile, clients.data, ClientSchema, 'client_id', ['client_id'], () => [])),
+    ...(users.problem !== undefined
+      ? [users.problem]
+      : validateRecords(usersFile, users.data, UserSchema, 'id', ['id', 'phone', 'email'], checkUser))
+  ]
+  if (problems.length > 0) throw new FixtureError(problems)
+  return { clients: clients.data as Client[], users: users.data as User[] }
+}

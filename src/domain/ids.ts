@@ -1,0 +1,64 @@
+import { createHash, randomFillSync } from 'node:crypto'
+import { customRandom } from 'nanoid'
+
+/**
+ * Every generated identifier comes from here. Without a seed the bytes are cryptographically
+ * random; with a seed they come from SHA-256 in counter mode, so the same seed and the same
+ * sequence of calls give the same ids.
+ */
+export interface Ids {
+  /** RFC 9562 version 4, as Freedom ID's `track_id`. */
+  uuidv4(): string
+  /** RFC 9562 version 7 for the given instant, as Freedom ID's token `id`. */
+  uuidv7(atMs: number): string
+  /** 128 characters of [a-zA-Z0-9], as Freedom ID's access and refresh tokens. */
+  token(): string
+}
+
+export type RandomBytes = (size: number) => Uint8Array
+
+export function seededBytes (seed: string): RandomBytes {
+  let counter = 0
+  let pool = Buffer.alloc(0)
+  return (size) => {
+    while (pool.length < size) {
+      const block = createHash('sha256').update(seed).update(':').update(String(counter++)).digest()
+      pool = Buffer.concat([pool, block])
+    }
+    const out = pool.subarray(0, size)
+    pool = pool.subarray(size)
+    return new Uint8Array(out)
+  }
+}
+
+const cryptoBytes: RandomBytes = (size) => randomFillSync(new Uint8Array(size))
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+export const TOKEN_LENGTH = 128
+
+function hex (bytes: Uint8Array): string {
+  const h = Buffer.from(bytes).toString('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+}
+
+export function createIds (seed?: string): Ids {
+  const bytes = seed === undefined ? cryptoBytes : seededBytes(seed)
+  const token = customRandom(ALPHANUMERIC, TOKEN_LENGTH, bytes)
+  return {
+    uuidv4 () {
+      const b = bytes(16)
+      b[6] = (b[6]! & 0x0f) | 0x40
+      b[8] = (b[8]! & 0x3f) | 0x80
+      return hex(b)
+    },
+    uuidv7 (atMs) {
+      const b = bytes(16)
+      const time = BigInt(Math.max(0, Math.floor(atMs)))
+      for (let i = 0; i < 6; i++) b[i] = Number((time >> BigInt(8 * (5 - i))) & 0xffn)
+      b[6] = (b[6]! & 0x0f) | 0x70
+      b[8] = (b[8]! & 0x3f) | 0x80
+      return hex(b)
+    },
+    token
+  }
+}

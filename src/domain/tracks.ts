@@ -1,0 +1,53 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { Clock } from './clock.js'
+import { GrantSchema, type Grant } from './grants.js'
+import type { Ids } from './ids.js'
+import type { Store } from './store.js'
+
+/**
+ * A track is one login attempt: what `POST /api/v1/oauth/authorize` creates and the login page
+ * (`/login?track_id=`) walks through.
+ */
+export const TrackSchema = Type.Object({
+  track_id: Type.String({ format: 'uuid' }),
+  client_id: Type.String(),
+  redirect_uri: Type.String(),
+  grants: Type.Array(GrantSchema),
+  state: Type.Union([Type.Literal('issued')]),
+  created_at: Type.String({ description: 'ISO 8601 instant' }),
+  expires_at: Type.String({ description: 'ISO 8601 instant' })
+})
+
+export type Track = Static<typeof TrackSchema>
+
+/** How long a record stays known after it expired, so the login page can say "expired" rather than "unknown". */
+export const EXPIRED_RETENTION_MS = 60 * 60 * 1000
+
+export interface TrackService {
+  issue(input: { clientId: string, redirectUri: string, grants: Grant[] }): Promise<Track>
+  find(trackId: string): Promise<Track | undefined>
+  isExpired(track: Track): boolean
+}
+
+export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): TrackService {
+  const tracks = deps.store.collection<Track>('tracks')
+  return {
+    async issue ({ clientId, redirectUri, grants }) {
+      const createdAt = deps.clock.now()
+      const expiresAt = createdAt + deps.ttlSeconds * 1000
+      const track: Track = {
+        track_id: deps.ids.uuidv4(),
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        grants: [...new Set(grants)],
+        state: 'issued',
+        created_at: new Date(createdAt).toISOString(),
+        expires_at: new Date(expiresAt).toISOString()
+      }
+      await tracks.put(track.track_id, track, expiresAt + EXPIRED_RETENTION_MS)
+      return track
+    },
+    find: (trackId) => tracks.get(trackId),
+    isExpired: (track) => Date.parse(track.expires_at) <= deps.clock.now()
+  }
+}

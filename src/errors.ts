@@ -1,0 +1,70 @@
+import { Type } from '@sinclair/typebox'
+
+/**
+ * Freedom ID's error envelope and every code the sandbox answers with. Only 100101 (and 100102,
+ * seen in a sample redirect) come from the provider's docs; the others are the sandbox's own,
+ * 100000 + the HTTP status, listed in the README's fidelity notes.
+ */
+export const ERRORS = {
+  invalidAuthorizationCode: { status: 400, code: 100101, message: 'Invalid authorization_code.' },
+  userDenied: { status: 400, code: 100102, message: 'The user denied access.' },
+  badRequest: { status: 400, code: 100400, message: 'Bad request.' },
+  malformedJson: { status: 400, code: 100400, message: 'The request body is not valid JSON.' },
+  unauthenticated: { status: 401, code: 100401, message: 'Unauthenticated.' },
+  forbidden: { status: 403, code: 100403, message: 'Forbidden.' },
+  notFound: { status: 404, code: 100404, message: 'Not found.' },
+  methodNotAllowed: { status: 405, code: 100405, message: 'Method not allowed.' },
+  payloadTooLarge: { status: 413, code: 100413, message: 'The request body is larger than 64 KiB.' },
+  unsupportedMediaType: { status: 415, code: 100415, message: 'Unsupported content type: send application/json.' },
+  serverError: { status: 500, code: 100500, message: 'Server error.' },
+  notReady: { status: 503, code: 100503, message: 'Not ready.' }
+} as const
+
+export type ErrorName = keyof typeof ERRORS
+
+export const VALIDATION_MESSAGE = 'Error validating transmitted data.'
+
+export const ErrorEnvelope = Type.Object({
+  error: Type.Object({
+    message: Type.String(),
+    code: Type.Integer()
+  })
+}, { $id: 'ErrorEnvelope', description: "Freedom ID's error envelope" })
+
+export const ValidationEnvelope = Type.Object({
+  error: Type.Object({
+    message: Type.Literal(VALIDATION_MESSAGE),
+    errors: Type.Record(Type.String(), Type.Array(Type.String()))
+  })
+}, { $id: 'ValidationEnvelope', description: 'Laravel-style validation errors: a list of messages per field' })
+
+/** A failure the provider reports in its envelope. Domain code throws these; one handler renders them. */
+export class ProviderError extends Error {
+  readonly status: number
+  readonly code: number
+  readonly headers: Record<string, string>
+
+  constructor (name: ErrorName, message?: string, headers: Record<string, string> = {}) {
+    const entry = ERRORS[name]
+    super(message ?? entry.message)
+    this.name = 'ProviderError'
+    this.status = entry.status
+    this.code = entry.code
+    this.headers = headers
+  }
+}
+
+/** Field key (`grants`, `grants.3`) to its messages, in the order the fields were checked. */
+export type FieldErrors = Record<string, string[]>
+
+export class ValidationFailed extends Error {
+  readonly errors: FieldErrors
+
+  constructor (errors: FieldErrors) {
+    super(VALIDATION_MESSAGE)
+    this.name = 'ValidationFailed'
+    this.errors = errors
+  }
+}
+
+export const envelope = (message: string, code: number) => ({ error: { message, code } })

@@ -1,0 +1,99 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import { ERRORS, ProviderError, ValidationFailed, VALIDATION_MESSAGE, envelope, type ErrorName } from '../errors.js'
+import { laravelErrors } from './validation.js'
+
+export interface ErrorHandlerOptions {
+  /** `200`: every error body is sent with HTTP 200, as the docs' "200 Error" label suggests. */
+  errorStatus: 'http' | '200'
+}
+
+interface Rendered { status: number, body: unknown, headers?: Record<string, string> }
+
+const BY_FASTIFY_CODE: Record<string, ErrorName> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupportedMediaType',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payloadTooLarge',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformedJson',
+  FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER: 'unauthenticated'
+}
+
+const providerBody = (name: ErrorName, message?: string): Rendered =>
+  ({ status: ERRORS[name].status, body: envelope(message ?? ERRORS[name].message, ERRORS[name].code) })
+
+/** Any error, from anywhere in a request, as the provider's envelope. Nothing else decides an error body. */
+export function renderError (error: unknown, request: FastifyRequest): Rendered {
+  if (error instanceof ProviderError) {
+    return { status: error.status, body: envelope(error.message, error.code), headers: error.headers }
+  }
+  if (error instanceof ValidationFailed) {
+    return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: error.errors } } }
+  }
+  const e = error as Partial<FastifyError>
+  if (e.validation !== undefined) {
+    const part = e.validationContext ?? 'body'
+    const schema = request.routeOptions.schema?.[part as 'body'] as { properties?: object, required?: string[] } | undefined
+    const data = (request as unknown as Record<string, unknown>)[part === 'querystring' ? 'query' : part]
+    return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: laravelErrors(e.validation, data, schema) } } }
+  }
+  const mapped = e.code === undefined ? undefined : BY_FASTIFY_CODE[e.code]
+  if (mapped === 'unsupportedMediaType') {
+    const type = String(request.headers['content-type'] ?? '').slice(0, 100)
+    return providerBody(mapped, `Unsupported content type "${type}": send application/json.`)
+  }
+  if (mapped !== undefined) return providerBody(mapped)
+  const status = e.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (bad content length, empty JSON body, poisoned JSON) say what is wrong.
+    return { status, body: envelope(e.code?.startsWith('FST_') === true ? e.message! : ERRORS.badRequest.message, 100000 + status) }
+  }
+  return providerBody('serverError')
+}
+
+/**
+ * Sends a rendered error. The body goes out pre-serialized: with ERROR_STATUS=200 a route's own
+ * 200 response schema would otherwise filter the envelope away.
+ */
+export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus: ErrorHandlerOptions['errorStatus']): FastifyReply {
+  reply.headers(rendered.headers ?? {})
+  return reply.code(errorStatus === '200' ? 200 : rendered.status)
+    .type('application/json; charset=utf-8')
+    .serializer((payload) => payload as string)
+    .send(JSON.stringify(rendered.body))
+}
+
+async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions): Promise<void> {
+  // Every route's paths and methods, so an unknown method on a known path answers 405, not 404.
+  const routes = FindMyWay()
+  const seen = new Set<string>()
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (seen.has(`${method} ${route.url}`)) continue
+      seen.add(`${method} ${route.url}`)
+      routes.on(method as HTTPMethod, route.url, () => {})
+    }
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const rendered = renderError(error, request)
+    if (rendered.status >= 500) request.log.error({ err: error }, 'request failed')
+    return sendError(reply, rendered, options.errorStatus)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const allowed = [...new Set([...seen].map((s) => s.split(' ')[0]!))]
+      .filter((method) => method !== request.method && routes.find(method as HTTPMethod, path) !== null)
+      .sort()
+    if (allowed.length > 0) {
+      return sendError(reply, {
+        ...providerBody('methodNotAllowed',
+          `The ${request.method} method is not supported for route ${path}. Supported methods: ${allowed.join(', ')}.`),
+        headers: { allow: allowed.join(', ') }
+      }, options.errorStatus)
+    }
+    return sendError(reply, providerBody('notFound', `The route ${request.method} ${path} could not be found.`), options.errorStatus)
+  })
+}
+
+export default fp(errorHandler, { name: 'error-handler', fastify: '5.x' })

@@ -1,0 +1,110 @@
+import type { FastifySchemaValidationError, FastifyServerOptions } from 'fastify'
+import type { FieldErrors } from '../errors.js'
+import { FORMATS } from '../domain/formats.js'
+
+/**
+ * Request validation in Freedom ID's (Laravel's) words. Ajv reports every failing field; each one
+ * becomes a key (`grants`, `grants.3`) with one message in Laravel's wording.
+ */
+
+/** Ajv settings for request validation: report every field, never coerce or drop what was sent. */
+export const ajvOptions: FastifyServerOptions['ajv'] = {
+  customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false },
+  plugins: [(ajv) => {
+    for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check)
+    return ajv
+  }]
+}
+
+/** `redirect_uri` -> `Redirect uri` (as the docs' `The Grants field is required.`); element keys stay as they are. */
+export const attributeName = (key: string): string =>
+  key.includes('.') ? key : key.charAt(0).toUpperCase() + key.slice(1).replaceAll('_', ' ')
+
+const FORMAT_NAMES: Record<string, string> = {
+  'http-url': 'a valid URL',
+  uuid: 'a valid UUID',
+  'date-time': 'a valid date',
+  date: 'a valid date',
+  email: 'a valid email address'
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  array: 'an array',
+  object: 'an object',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false'
+}
+
+/** Laravel's `required` fails on null, an empty string and an empty array, not only on a missing key. */
+const isBlank = (value: unknown): boolean =>
+  value === null || value === undefined || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0)
+
+function valueAt (data: unknown, key: string): unknown {
+  let node: unknown = data
+  for (const part of key.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<string, unknown>)[part]
+  }
+  return node
+}
+
+function message (error: FastifySchemaValidationError, key: string, data: unknown): string {
+  const name = attributeName(key)
+  const params = error.params as Record<string, unknown>
+  // An array element that is not one of the allowed values, whatever its type: the docs' own message.
+  if (key.includes('.') && ['type', 'const', 'enum', 'anyOf'].includes(error.keyword)) return `The selected ${name} is invalid.`
+  if (error.keyword === 'required' || isBlank(valueAt(data, key))) return `The ${name} field is required.`
+  switch (error.keyword) {
+    case 'type': return `The ${name} field must be ${TYPE_NAMES[String(params.type)] ?? `of type ${String(params.type)}`}.`
+    case 'enum':
+    case 'const':
+    case 'anyOf': return `The selected ${name} is invalid.`
+    case 'format': return `The ${name} field must be ${FORMAT_NAMES[String(params.format)] ?? 'valid'}.`
+    case 'pattern': return `The ${name} field format is invalid.`
+    case 'minItems': return `The ${name} field must have at least ${String(params.limit)} items.`
+    case 'maxItems': return `The ${name} field must not have more than ${String(params.limit)} items.`
+    case 'minLength': return `The ${name} field must be at least ${String(params.limit)} characters.`
+    case 'maxLength': return `The ${name} field must not be greater than ${String(params.limit)} characters.`
+    case 'minimum': return `The ${name} field must be at least ${String(params.limit)}.`
+    case 'maximum': return `The ${name} field must not be greater than ${String(params.limit)}.`
+    default: return `The ${name} field is invalid.`
+  }
+}
+
+const keyOf = (error: FastifySchemaValidationError): string => {
+  const path = error.instancePath.split('/').slice(1)
+  if (error.keyword === 'required') path.push(String((error.params as { missingProperty: string }).missingProperty))
+  return path.join('.')
+}
+
+/**
+ * Ajv's errors as Laravel's field -> messages map, keys in the schema's property order then by
+ * array index. A body that is not an object at all reports every required field as missing.
+ */
+export function laravelErrors (
+  errors: FastifySchemaValidationError[], data: unknown, schema?: { properties?: object, required?: string[] }
+): FieldErrors {
+  const out = new Map<string, string>()
+  for (const error of errors) {
+    const key = keyOf(error)
+    if (key === '') {
+      for (const field of schema?.required ?? []) out.set(field, `The ${attributeName(field)} field is required.`)
+      continue
+    }
+    if (!out.has(key)) out.set(key, message(error, key, data))
+  }
+  const order = Object.keys(schema?.properties ?? {})
+  const rank = (key: string): [number, number] => {
+    const [field = '', index = '-1'] = key.split('.')
+    const position = order.indexOf(field)
+    return [position === -1 ? order.length : position, Number(index)]
+  }
+  const keys = [...out.keys()].sort((a, b) => {
+    const [fa, ia] = rank(a)
+    const [fb, ib] = rank(b)
+    return fa - fb || ia - ib
+  })
+  return Object.fromEntries(keys.map((key) => [key, [out.get(key)!]]))
+}

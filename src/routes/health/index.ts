@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorEnvelope, ProviderError } from '../../errors.js'
+
+const Health = Type.Object({ status: Type.Literal('ok') })
+const Ready = Type.Object({
+  status: Type.Literal('ready'),
+  clients: Type.Integer({ description: 'clients loaded from clients.json' }),
+  users: Type.Integer({ description: 'users loaded from users.json' })
+})
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health', {
+    schema: { summary: 'Liveness: the process answers', tags: ['sandbox'], response: { 200: Health } }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/ready', {
+    schema: {
+      summary: 'Readiness: fixtures loaded and the server listening',
+      tags: ['sandbox'],
+      response: { 200: Ready, 503: ErrorEnvelope }
+    }
+  }, async () => {
+    if (!app.server.listening) throw new ProviderError('notReady', 'Not ready: the server is not listening yet.')
+    return { status: 'ready' as const, clients: app.sandbox.clients.all().length, users: app.sandbox.users.length }
+  })
+}

@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifySchemaValidationError } from 'fastify'
+import { unixSeconds } from '../../domain/clock.js'
+import { GrantSchema, isGrant, type Grant } from '../../domain/grants.js'
+import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
+import { laravelErrors } from '../../plugins/validation.js'
+
+export const AuthorizeBody = Type.Object({
+  redirect_uri: Type.String({
+    format: 'http-url',
+    maxLength: 2048,
+    description: 'Absolute http(s) URL the browser returns to with `authorization_code` (or `error_code`)'
+  }),
+  grants: Type.Array(GrantSchema, {
+    minItems: 1,
+    description: 'The access rights asked for'
+  })
+}, { description: 'Extra properties (such as CLIENT_ID / CLIENT_SECRET, which some doc pages list) are ignored' })
+
+export const AuthorizeReply = Type.Object({
+  redirect_uri: Type.String({ description: '<PUBLIC_URL>/login?track_id=<uuid v4>&expire_at=<unix seconds>' })
+})
+
+/** A grant or redirect URI the schema accepts but this client is not registered for, as Ajv would report it. */
+function clientPolicyErrors (body: unknown, allowsRedirect: (uri: string) => boolean, allowsGrant: (grant: Grant) => boolean) {
+  const errors: FastifySchemaValidationError[] = []
+  const { redirect_uri: uri, grants } = (body ?? {}) as { redirect_uri?: unknown, grants?: unknown }
+  if (typeof uri === 'string' && !allowsRedirect(uri)) {
+    errors.push({ keyword: 'enum', instancePath: '/redirect_uri', schemaPath: '', params: {} })
+  }
+  if (Array.isArray(grants)) {
+    grants.forEach((grant, index) => {
+      if (isGrant(grant) && !allowsGrant(grant)) {
+        errors.push({ keyword: 'enum', instancePath: `/grants/${index}`, schemaPath: '', params: {} })
+      }
+    })
+  }
+  return errors
+}
+
+export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
+  const { clients, tracks } = app.sandbox
+  app.post('/api/v1/oauth/authorize', {
+    onRequest: app.basicAuth,
+    // Schema failures and the client's own restrictions are reported together, every field at once.
+    attachValidation: true,
+    schema: {
+      summary: 'Create a login link (track) for a user to sign in with Freedom ID',
+      tags: ['oauth2'],
+      security: [{ basic: [] }],
+      body: AuthorizeBody,
+      response: { 200: AuthorizeReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
+    }
+  }, async (request) => {
+    const client = request.client!
+    const problems = [
+      ...(request.validationError?.validation ?? []),
+      ...clientPolicyErrors(request.body, (uri) => clients.allowsRedirect(client, uri), (grant) => clients.allowsGrant(client, grant))
+    ]
+    if (problems.length > 0) throw new ValidationFailed(laravelErrors(problems, request.body, AuthorizeBody))
+    const track = await tracks.issue({ clientId: client.client_id, redirectUri: request.body.redirect_uri, grants: request.body.grants })
+    const link = new URL(`${app.sandbox.publicUrl()}/login`)
+    link.searchParams.set('track_id', track.track_id)
+    link.searchParams.set('expire_at', String(unixSeconds(Date.parse(track.expires_at))))
+    return { redirect_uri: link.toString() }
+  })
+}

@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import { buildApp } from './app.js'
+import type { Config } from './config.js'
+import { loadFixtures } from './domain/fixtures.js'
+
+export interface RunningSandbox {
+  /** Where this process answers, e.g. http://127.0.0.1:8080 (a wildcard host is shown as loopback). */
+  url: string
+  port: number
+  /** Base of the login links it hands out (PUBLIC_URL, or http://localhost:<port>). */
+  publicUrl: string
+  config: Config
+  app: FastifyInstance
+  /** Stops listening after in-flight requests finish. */
+  close(): Promise<void>
+}
+
+export class ListenError extends Error {
+  constructor (config: Config, cause: NodeJS.ErrnoException) {
+    const reason = cause.code === 'EADDRINUSE'
+      ? 'the port is already in use (choose another with --port / PORT, or 0 for any free port)'
+      : cause.message
+    super(`cannot listen on ${config.host}:${config.port}: ${reason}`)
+    this.name = 'ListenError'
+  }
+}
+
+function reachableHost (address: AddressInfo): string {
+  if (address.address === '0.0.0.0') return '127.0.0.1'
+  if (address.address === '::') return '[::1]'
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address
+}
+
+/** Loads the fixtures, builds the app and listens: the only place the sandbox listens. */
+export async function startServer (config: Config, options: { logStream?: DestinationStream } = {}): Promise<RunningSandbox> {
+  const fixtures = await loadFixtures(config.fixturesDir)
+  const app = await buildApp({ config, fixtures, logStream: options.logStream })
+  try {
+    await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `listening at ${address}` })
+  } catch (error) {
+    await app.close()
+    throw new ListenError(config, error as NodeJS.ErrnoException)
+  }
+  const address = app.server.address() as AddressInfo
+  return {
+    url: `http://${reachableHost(address)}:${address.port}`,
+    port: address.port,
+    publicUrl: app.sandbox.publicUrl(),
+    config,
+    app,
+    close: () => app.close()
+  }
+}
