@@ -129,6 +129,8 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
+const INTEGER_SETTINGS = new Set(Object.entries(SETTINGS).filter(([, s]) => s.schema.type === 'integer').map(([name]) => name))
+
 /** What `startSandbox` takes: every setting by its option name, all optional. */
 export type SandboxOptions = {
   [K in SettingName]?: K extends 'clock' ? string | Date : Config[K]
@@ -168,11 +170,14 @@ export function loadConfig (...sources: Array<Record<string, unknown>>): Config 
   if (merged.clock instanceof Date) {
     merged.clock = Number.isNaN(merged.clock.getTime()) ? 'Invalid Date' : merged.clock.toISOString()
   }
-  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, merged))
+  // Only whole decimal numbers become numbers: "80.5" or "1e3" stay strings and fail as such.
+  const converted = Object.fromEntries(Object.entries(merged).map(([name, value]) =>
+    [name, INTEGER_SETTINGS.has(name) && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value]))
+  const candidate = Value.Default(ConfigSchema, converted)
   const problems = new Map<string, string>()
   for (const error of Value.Errors(ConfigSchema, candidate)) {
-    const name = error.path.split('/')[1] ?? ''
-    if (problems.has(name)) continue
+    // One line per setting, whatever number of rules it broke.
+    const name = error.path.split('/')[1]!
     const setting = SETTINGS[name as SettingName]
     const given = merged[name]
     problems.set(name, setting === undefined

@@ -4,7 +4,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { GrantSchema } from './grants.js'
 import { isValidIin } from './iin.js'
-import { UUID_PATTERN } from './formats.js'
+import { UUID_PATTERN, isCalendarDate } from './formats.js'
 
 const Uuid = Type.String({ pattern: UUID_PATTERN })
 const HttpUrl = Type.String({ format: 'http-url' })
@@ -105,9 +105,7 @@ function validateRecords<S extends TSchema> (
 const checkUser: Check<User> = (user) => {
   const problems: Array<[string, string]> = []
   if (!isValidIin(user.identifier)) problems.push(['identifier', 'is not a valid IIN (its check digit is wrong)'])
-  const [year, month, day] = user.date_of_birth.split('-').map(Number)
-  const date = new Date(Date.UTC(year!, month! - 1, day!))
-  if (date.getUTCDate() !== day) problems.push(['date_of_birth', `${user.date_of_birth} is not a calendar date`])
+  if (!isCalendarDate(user.date_of_birth)) problems.push(['date_of_birth', `${user.date_of_birth} is not a calendar date`])
   return problems
 }
 
@@ -116,7 +114,7 @@ async function readJson (file: string): Promise<{ data?: unknown, problem?: stri
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    return { problem: `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` }
+    return { problem: `${file}: cannot be read (${(error as NodeJS.ErrnoException).code})` }
   }
   try {
     return { data: JSON.parse(text) }

@@ -31,14 +31,14 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
   }
   const e = error as Partial<FastifyError>
   if (e.validation !== undefined) {
-    const part = e.validationContext ?? 'body'
+    const part = e.validationContext!
     const schema = request.routeOptions.schema?.[part as 'body'] as { properties?: object, required?: string[] } | undefined
     const data = (request as unknown as Record<string, unknown>)[part === 'querystring' ? 'query' : part]
     return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: laravelErrors(e.validation, data, schema) } } }
   }
   const mapped = e.code === undefined ? undefined : BY_FASTIFY_CODE[e.code]
   if (mapped === 'unsupportedMediaType') {
-    const type = String(request.headers['content-type'] ?? '').slice(0, 100)
+    const type = String(request.headers['content-type']).slice(0, 100)
     return providerBody(mapped, `Unsupported content type "${type}": send application/json.`)
   }
   if (mapped !== undefined) return providerBody(mapped)
@@ -65,11 +65,10 @@ export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus:
 async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions): Promise<void> {
   // Every route's paths and methods, so an unknown method on a known path answers 405, not 404.
   const routes = FindMyWay()
-  const seen = new Set<string>()
+  const methods = new Set<string>()
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (seen.has(`${method} ${route.url}`)) continue
-      seen.add(`${method} ${route.url}`)
+      methods.add(method)
       routes.on(method as HTTPMethod, route.url, () => {})
     }
   })
@@ -82,7 +81,7 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!
-    const allowed = [...new Set([...seen].map((s) => s.split(' ')[0]!))]
+    const allowed = [...methods]
       .filter((method) => method !== request.method && routes.find(method as HTTPMethod, path) !== null)
       .sort()
     if (allowed.length > 0) {
