@@ -1,0 +1,105 @@
+import t from 'tap'
+import { BUNDLED_FIXTURES, ConfigError, ConfigSchema, SETTINGS, helpText, loadConfig, settingsFromEnv } from '../src/config.js'
+
+t.test('defaults', async (t) => {
+  t.same(loadConfig(), {
+    port: 8080,
+    host: '127.0.0.1',
+    fixturesDir: BUNDLED_FIXTURES,
+    trackTtl: 600,
+    codeTtl: 300,
+    accessTtl: 604800,
+    errorStatus: 'http',
+    logLevel: 'info'
+  })
+})
+
+t.test('every setting from the environment, converted', async (t) => {
+  const env = {
+    PORT: '0',
+    HOST: '0.0.0.0',
+    PUBLIC_URL: 'https://sandbox.example',
+    FIXTURES_DIR: '/tmp/fx',
+    TRACK_TTL: '60',
+    CODE_TTL: '30',
+    ACCESS_TTL: '3600',
+    REFRESH_TTL: '7200',
+    ERROR_STATUS: '200',
+    SEED: '42',
+    CLOCK: '2030-01-01T00:00:00Z',
+    SANDBOX_TOKEN: 's3cret',
+    LOG_LEVEL: 'debug',
+    UNRELATED: 'ignored'
+  }
+  t.same(loadConfig(settingsFromEnv(env)), {
+    port: 0,
+    host: '0.0.0.0',
+    publicUrl: 'https://sandbox.example',
+    fixturesDir: '/tmp/fx',
+    trackTtl: 60,
+    codeTtl: 30,
+    accessTtl: 3600,
+    refreshTtl: 7200,
+    errorStatus: '200',
+    seed: '42',
+    clock: '2030-01-01T00:00:00Z',
+    sandboxToken: 's3cret',
+    logLevel: 'debug'
+  })
+})
+
+t.test('an empty variable counts as unset; later sources win', async (t) => {
+  t.same(settingsFromEnv({ PORT: '', SEED: '' }), {})
+  t.equal(loadConfig(settingsFromEnv({ PORT: '1234' }), { port: '4321' }).port, 4321)
+})
+
+t.test('one error names every bad setting', async (t) => {
+  const error = t.throws(() => loadConfig(settingsFromEnv({ PORT: 'abc', TRACK_TTL: '-1' }))) as ConfigError
+  t.ok(error instanceof ConfigError)
+  t.same(error.problems, [
+    'PORT (--port): expected an integer from 0 to 65535, got "abc"',
+    'TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got "-1"'
+  ])
+  t.equal(error.message, 'invalid settings, nothing was started:\n' +
+    '  PORT (--port): expected an integer from 0 to 65535, got "abc"\n' +
+    '  TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got "-1"')
+})
+
+t.test('each setting rejects what it should', async (t) => {
+  const bad: Array<[string, string, string]> = [
+    ['PORT', '65536', 'PORT (--port): expected an integer from 0 to 65535, got "65536"'],
+    ['PORT', '80.5', 'PORT (--port): expected an integer from 0 to 65535, got "80.5"'],
+    ['PUBLIC_URL', 'localhost:8080', 'PUBLIC_URL (--public-url): expected an absolute http(s) URL, got "localhost:8080"'],
+    ['CODE_TTL', '0', 'CODE_TTL (--code-ttl): expected a whole number of seconds, at least 1, got "0"'],
+    ['ACCESS_TTL', '1h', 'ACCESS_TTL (--access-ttl): expected a whole number of seconds, at least 1, got "1h"'],
+    ['REFRESH_TTL', 'month', 'REFRESH_TTL (--refresh-ttl): expected a whole number of seconds, at least 1, got "month"'],
+    ['ERROR_STATUS', '500', 'ERROR_STATUS (--error-status): expected "http" or "200", got "500"'],
+    ['CLOCK', '2030-01-01', 'CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "2030-01-01"'],
+    ['CLOCK', '2030-02-31T00:00:00Z', 'CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "2030-02-31T00:00:00Z"'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"']
+  ]
+  for (const [env, value, problem] of bad) {
+    const error = t.throws(() => loadConfig(settingsFromEnv({ [env]: value }))) as ConfigError
+    t.same(error.problems, [problem], `${env}=${value}`)
+  }
+})
+
+t.test('library options: a Date clock, numbers, unknown names', async (t) => {
+  t.equal(loadConfig({ clock: new Date('2031-05-06T07:08:09Z') }).clock, '2031-05-06T07:08:09.000Z')
+  t.same((t.throws(() => loadConfig({ clock: new Date('nope') })) as ConfigError).problems,
+    ['CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "Invalid Date"'])
+  t.equal(loadConfig({ port: 0, trackTtl: 5 }).trackTtl, 5)
+  t.same((t.throws(() => loadConfig({ tracTtl: 5 })) as ConfigError).problems, ['option "tracTtl" is not a setting'])
+})
+
+t.test('the schema and the settings table list the same settings', async (t) => {
+  t.same(Object.keys(ConfigSchema.properties), Object.keys(SETTINGS))
+})
+
+t.test('--help lists every setting with its variable and default', async (t) => {
+  const help = helpText()
+  for (const setting of Object.values(SETTINGS)) {
+    t.match(help, new RegExp(`--${setting.flag} <value>\\s+${setting.env}\\s+default: ${setting.shown.replace(/[()]/g, '\\$&')}`), setting.env)
+  }
+  t.match(help, /^Usage: freedom-id-sandbox \[options\]/)
+})

@@ -1,0 +1,46 @@
+import t from 'tap'
+import { addCalendarMonth, createClock, formatProviderTimestamp, unixSeconds } from '../../src/domain/clock.js'
+
+t.test('a clock with a start stands still until moved', async (t) => {
+  const clock = createClock(new Date('2030-01-01T00:00:00Z'), () => 5)
+  t.equal(clock.frozen, true)
+  t.equal(clock.now(), Date.UTC(2030, 0, 1))
+  clock.advance(1500)
+  t.equal(clock.now(), Date.UTC(2030, 0, 1) + 1500)
+  clock.set(Date.UTC(2031, 0, 1))
+  t.equal(clock.now(), Date.UTC(2031, 0, 1))
+  clock.reset()
+  t.equal(clock.now(), Date.UTC(2030, 0, 1))
+})
+
+t.test('a real clock follows time, shifted by set and advance', async (t) => {
+  let real = 1_000_000
+  const clock = createClock(undefined, () => real)
+  t.equal(clock.frozen, false)
+  t.equal(clock.now(), 1_000_000)
+  real += 10
+  t.equal(clock.now(), 1_000_010)
+  clock.advance(60_000)
+  t.equal(clock.now(), 1_060_010)
+  clock.set(5_000_000)
+  real += 1
+  t.equal(clock.now(), 5_000_001)
+  clock.reset()
+  t.equal(clock.now(), real)
+  t.ok(Math.abs(createClock().now() - Date.now()) < 1000, 'defaults to Date.now')
+})
+
+t.test('provider timestamps: whole seconds and six zero digits', async (t) => {
+  t.equal(formatProviderTimestamp(Date.UTC(2025, 2, 4, 6, 35, 50, 355)), '2025-03-04T06:35:50.000000Z')
+  t.equal(formatProviderTimestamp(Date.UTC(2030, 0, 1)), '2030-01-01T00:00:00.000000Z')
+  t.equal(unixSeconds(1893456000999), 1893456000)
+})
+
+t.test('one calendar month, as the docs examples show', async (t) => {
+  const month = (iso: string) => new Date(addCalendarMonth(Date.parse(iso))).toISOString()
+  t.equal(month('2025-02-25T06:35:50.000Z'), '2025-03-25T06:35:50.000Z')
+  t.equal(month('2024-09-25T10:52:21.000Z'), '2024-10-25T10:52:21.000Z')
+  t.equal(month('2025-01-31T12:00:00.000Z'), '2025-02-28T12:00:00.000Z')
+  t.equal(month('2024-01-31T12:00:00.000Z'), '2024-02-29T12:00:00.000Z')
+  t.equal(month('2025-12-15T00:00:00.000Z'), '2026-01-15T00:00:00.000Z')
+})

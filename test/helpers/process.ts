@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
+
+/**
+ * The environment for a spawned sandbox: only what the test gives, plus PATH, so neither the
+ * developer's settings nor tap's coverage hooks reach the child.
+ */
+export const childEnv = (env: Record<string, string>): Record<string, string> => ({ PATH: process.env.PATH ?? '', ...env })
+
+export interface Spawned {
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>
+}
+
+export function spawnMain (args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d) => { out += String(d) })
+  child.stderr!.on('data', (d) => { err += String(d) })
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  return { child, stdout: () => out, stderr: () => err, exited }
+}
+
+/** Waits for the "listening on <url>" line a started sandbox prints, and returns the URL. */
+export async function listeningUrl (spawned: Spawned, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const match = /listening on (http:\/\/\S+)/.exec(spawned.stdout())
+    if (match !== null) return match[1]!
+    if (spawned.child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`no URL printed; stdout: ${spawned.stdout()} stderr: ${spawned.stderr()}`)
+}

@@ -1,0 +1,72 @@
+import t from 'tap'
+import { testApp } from '../helpers/app.js'
+
+t.test('unknown routes: 404 in the envelope', async (t) => {
+  const { app } = await testApp(t)
+  const res = await app.inject({ method: 'GET', url: '/api/v1/oauth/nothing?x=1' })
+  t.equal(res.statusCode, 404)
+  t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
+  t.same(res.json(), { error: { message: 'The route GET /api/v1/oauth/nothing could not be found.', code: 100404 } })
+})
+
+t.test('a known path with another method: 405 with Allow', async (t) => {
+  const { app } = await testApp(t)
+  for (const method of ['GET', 'PUT', 'DELETE', 'PATCH'] as const) {
+    const res = await app.inject({ method, url: '/api/v1/oauth/authorize' })
+    t.equal(res.statusCode, 405, method)
+    t.equal(res.headers.allow, 'POST')
+    t.same(res.json(), {
+      error: { message: `The ${method} method is not supported for route /api/v1/oauth/authorize. Supported methods: POST.`, code: 100405 }
+    })
+  }
+  const clock = await app.inject({ method: 'DELETE', url: '/__sandbox/clock' })
+  t.equal(clock.headers.allow, 'GET, HEAD, POST')
+  const track = await app.inject({ method: 'POST', url: '/__sandbox/tracks/abc' })
+  t.equal(track.statusCode, 405, 'parametric routes too')
+  t.equal(track.headers.allow, 'GET, HEAD')
+})
+
+t.test('an unexpected error: 500, a generic message, the detail in the log only', async (t) => {
+  const { app, logs } = await testApp(t)
+  app.get('/boom', async () => { throw new Error('database password is hunter2') })
+  const res = await app.inject({ method: 'GET', url: '/boom' })
+  t.equal(res.statusCode, 500)
+  t.same(res.json(), { error: { message: 'Server error.', code: 100500 } })
+  t.notMatch(res.body, /hunter2|stack|at /)
+  const logged = logs.find((l) => l.msg === 'request failed')
+  t.match(logged, { level: 50, err: { message: 'database password is hunter2' } })
+})
+
+t.test('validation of any part of any route gets the Laravel envelope', async (t) => {
+  const { app } = await testApp(t)
+  app.get('/search', {
+    schema: { querystring: { type: 'object', properties: { limit: { type: 'string', pattern: '^\\d+$' } }, required: ['limit'] } }
+  }, async () => ({}))
+  const missing = await app.inject({ method: 'GET', url: '/search' })
+  t.equal(missing.statusCode, 422)
+  t.same(missing.json(), { error: { message: 'Error validating transmitted data.', errors: { limit: ['The Limit field is required.'] } } })
+  const bad = await app.inject({ method: 'GET', url: '/search?limit=ten' })
+  t.same(bad.json(), { error: { message: 'Error validating transmitted data.', errors: { limit: ['The Limit field format is invalid.'] } } })
+})
+
+t.test('other client errors keep their status with the envelope', async (t) => {
+  const { app } = await testApp(t)
+  app.get('/teapot', async () => { throw Object.assign(new Error('internal words'), { statusCode: 418 }) })
+  const res = await app.inject({ method: 'GET', url: '/teapot' })
+  t.equal(res.statusCode, 418)
+  t.same(res.json(), { error: { message: 'Bad request.', code: 100418 } })
+
+  const badUrl = await app.inject({ method: 'GET', url: '/%E0%A4%A' })
+  t.equal(badUrl.statusCode, 400)
+  t.same(badUrl.json(), { error: { message: "'/%E0%A4%A' is not a valid url component", code: 100400 } })
+})
+
+t.test('ERROR_STATUS=200 applies to 404, 405, 500 and framework errors', async (t) => {
+  const { app } = await testApp(t, { errorStatus: '200' })
+  app.get('/boom', async () => { throw new Error('x') })
+  for (const [method, url, code] of [['GET', '/nope', 100404], ['GET', '/api/v1/oauth/authorize', 100405], ['GET', '/boom', 100500], ['GET', '/%E0%A4%A', 100400]] as const) {
+    const res = await app.inject({ method, url })
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.json().error.code, code, url)
+  }
+})

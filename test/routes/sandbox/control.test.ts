@@ -1,0 +1,89 @@
+import t from 'tap'
+import { parseDuration } from '../../../src/routes/sandbox/index.js'
+import { AUTHORIZE, CLOCK_START_S, DEMO, DEMO_AUTH, authorizeBody, testApp } from '../../helpers/app.js'
+
+t.test('durations', async (t) => {
+  t.equal(parseDuration(90), 90)
+  t.equal(parseDuration(-30), -30)
+  t.equal(parseDuration('90'), 90)
+  t.equal(parseDuration('-90'), -90)
+  t.equal(parseDuration('15m'), 900)
+  t.equal(parseDuration('2h'), 7200)
+  t.equal(parseDuration('7d'), 604800)
+  t.equal(parseDuration('10s'), 10)
+  t.equal(parseDuration(1.5), undefined)
+  t.equal(parseDuration('1w'), undefined)
+})
+
+t.test('read, set and advance the clock', async (t) => {
+  const { app } = await testApp(t)
+  const get = await app.inject({ method: 'GET', url: '/__sandbox/clock' })
+  t.same(get.json(), { now: '2030-01-01T00:00:00.000Z', frozen: true })
+  const steps: Array<[unknown, string]> = [
+    [{ advance: '15m' }, '2030-01-01T00:15:00.000Z'],
+    [{ advance: 45 }, '2030-01-01T00:15:45.000Z'],
+    [{ advance: '-45' }, '2030-01-01T00:15:00.000Z'],
+    [{ advance: '7d' }, '2030-01-08T00:15:00.000Z'],
+    [{ set: '2031-06-01T12:00:00+02:00' }, '2031-06-01T10:00:00.000Z']
+  ]
+  for (const [payload, now] of steps) {
+    const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: payload as object })
+    t.equal(res.statusCode, 200, JSON.stringify(payload))
+    t.same(res.json(), { now, frozen: true })
+  }
+})
+
+t.test('bad clock bodies get the validation envelope and change nothing', async (t) => {
+  const { app } = await testApp(t)
+  for (const payload of [{}, { advance: '1w' }, { advance: 1.5 }, { set: 'tomorrow' }, { set: '2030-01-01T00:00:00Z', advance: 5 }]) {
+    const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload })
+    t.equal(res.statusCode, 422, JSON.stringify(payload))
+    t.equal(res.json().error.message, 'Error validating transmitted data.')
+  }
+  t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json().now, '2030-01-01T00:00:00.000Z')
+})
+
+t.test('a track as stored, and expired once the clock passes expire_at', async (t) => {
+  const { app } = await testApp(t, { trackTtl: 60 })
+  const link = new URL((await app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })).json().redirect_uri)
+  const trackId = link.searchParams.get('track_id')!
+  t.equal(link.searchParams.get('expire_at'), String(CLOCK_START_S + 60))
+  const expected = {
+    track_id: trackId,
+    client_id: DEMO.id,
+    redirect_uri: authorizeBody.redirect_uri,
+    grants: authorizeBody.grants,
+    state: 'issued',
+    created_at: '2030-01-01T00:00:00.000Z',
+    expires_at: '2030-01-01T00:01:00.000Z'
+  }
+  const fresh = await app.inject({ method: 'GET', url: `/__sandbox/tracks/${trackId}` })
+  t.equal(fresh.statusCode, 200)
+  t.same(fresh.json(), { ...expected, expired: false })
+
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 59 } })
+  t.equal((await app.inject({ method: 'GET', url: `/__sandbox/tracks/${trackId}` })).json().expired, false)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 1 } })
+  t.same((await app.inject({ method: 'GET', url: `/__sandbox/tracks/${trackId}` })).json(), { ...expected, expired: true })
+
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: '1h' } })
+  const gone = await app.inject({ method: 'GET', url: `/__sandbox/tracks/${trackId}` })
+  t.equal(gone.statusCode, 404, 'an hour after expiry the track is swept')
+  t.same(gone.json(), { error: { message: `No track ${trackId} (unknown, or expired more than an hour ago).`, code: 100404 } })
+})
+
+t.test('SANDBOX_TOKEN guards /__sandbox and nothing else', async (t) => {
+  const { app } = await testApp(t, { sandboxToken: 'let-me-in' })
+  for (const authorization of [undefined, 'Bearer wrong', 'Bearer let-me-i', 'Basic let-me-in', 'let-me-in', 'Bearer let-me-in extra']) {
+    const res = await app.inject({ method: 'GET', url: '/__sandbox/clock', headers: authorization === undefined ? {} : { authorization } })
+    t.equal(res.statusCode, 401, String(authorization))
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="freedom-id-sandbox control API"')
+    t.same(res.json(), { error: { message: 'Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".', code: 100401 } })
+  }
+  const denied = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
+  t.equal(denied.statusCode, 401)
+  t.equal((await app.inject({ method: 'GET', url: '/__sandbox/clock', headers: { authorization: 'bearer let-me-in' } })).json().now,
+    '2030-01-01T00:00:00.000Z', 'the refused change did not happen')
+  t.equal((await app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
+})
