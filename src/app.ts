@@ -8,14 +8,21 @@ import { createClock, type Clock } from './domain/clock.js'
 import type { Fixtures } from './domain/fixtures.js'
 import { createIds, type Ids } from './domain/ids.js'
 import { createMemoryStore, type Store } from './domain/store.js'
+import { createCodeService } from './domain/codes.js'
+import { createLoginFlow } from './domain/login.js'
+import { createTokenService } from './domain/tokens.js'
 import { createTrackService } from './domain/tracks.js'
+import { createUserDirectory } from './domain/users.js'
 import fp from 'fastify-plugin'
 import clientAuth from './plugins/client-auth.js'
 import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
 import { healthRoutes } from './routes/health/index.js'
+import { loginRoutes } from './routes/login/index.js'
 import { authorizeRoute } from './routes/oauth/authorize.js'
+import { tokenRoutes } from './routes/oauth/token.js'
+import { userRoutes } from './routes/oauth/user.js'
 import { sandboxRoutes } from './routes/sandbox/index.js'
 
 export const BODY_LIMIT = 64 * 1024
@@ -53,14 +60,20 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), errorStatus) }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  const users = createUserDirectory(fixtures.users)
+  const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
+  const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl })
   const context: SandboxContext = {
     config,
     clock,
     ids,
     store,
     clients: createClientRegistry(fixtures.clients),
-    users: fixtures.users,
-    tracks: createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl }),
+    users,
+    tracks,
+    codes,
+    tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
+    login: createLoginFlow({ tracks, users, codes }),
     publicUrl () {
       if (config.publicUrl !== undefined) return config.publicUrl.replace(/\/+$/, '')
       const address = app.server.address()
@@ -72,11 +85,21 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   // Only JSON bodies are the provider's; text/plain would reach validation as a string.
   app.removeContentTypeParser('text/plain')
+  // An empty JSON body is no body (clients send the header on a body-less PATCH); validation then names what is missing.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined)
+    else parseJson(request, body as string, done)
+  })
   await app.register(errorHandler, { errorStatus })
   await app.register(clientAuth)
 
   await app.register(healthRoutes)
   await app.register(authorizeRoute)
+  await app.register(tokenRoutes)
+  await app.register(userRoutes)
+  await app.register(loginRoutes)
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })
   return app
 }

@@ -61,6 +61,6 @@ export async function runCli (argv: string[], env: Record<string, string | undef
 
   io.out(`Freedom ID sandbox listening on ${sandbox.url}`)
   if (sandbox.publicUrl !== sandbox.url) io.out(`  login links point at ${sandbox.publicUrl}`)
-  io.out(`  fixtures: ${sandbox.config.fixturesDir} (${sandbox.app.sandbox.clients.all().length} clients, ${sandbox.app.sandbox.users.length} users)`)
+  io.out(`  fixtures: ${sandbox.config.fixturesDir} (${sandbox.app.sandbox.clients.all().length} clients, ${sandbox.app.sandbox.users.all().length} users)`)
   return { code: 0, sandbox, close }
 }

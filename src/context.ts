@@ -1,10 +1,14 @@
 import type { Config } from './config.js'
 import type { Clock } from './domain/clock.js'
 import type { ClientRegistry } from './domain/clients.js'
-import type { Client, User } from './domain/fixtures.js'
+import type { CodeService } from './domain/codes.js'
+import type { Client } from './domain/fixtures.js'
 import type { Ids } from './domain/ids.js'
+import type { LoginFlow } from './domain/login.js'
 import type { Store } from './domain/store.js'
+import type { TokenService } from './domain/tokens.js'
 import type { TrackService } from './domain/tracks.js'
+import type { UserDirectory } from './domain/users.js'
 
 /** What every route reaches through `app.sandbox`: the one bag of state a sandbox instance owns. */
 export interface SandboxContext {
@@ -13,8 +17,11 @@ export interface SandboxContext {
   ids: Ids
   store: Store
   clients: ClientRegistry
-  users: User[]
+  users: UserDirectory
   tracks: TrackService
+  codes: CodeService
+  tokens: TokenService
+  login: LoginFlow
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
 }

@@ -13,6 +13,8 @@ export interface Ids {
   uuidv7(atMs: number): string
   /** 128 characters of [a-zA-Z0-9], as Freedom ID's access and refresh tokens. */
   token(): string
+  /** 64 characters of [a-zA-Z0-9]: an authorization code (its format is undocumented). */
+  code(): string
 }
 
 export type RandomBytes = (size: number) => Uint8Array
@@ -35,6 +37,7 @@ const cryptoBytes: RandomBytes = (size) => randomFillSync(new Uint8Array(size))
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 export const TOKEN_LENGTH = 128
+export const CODE_LENGTH = 64
 
 function hex (bytes: Uint8Array): string {
   const h = Buffer.from(bytes).toString('hex')
@@ -44,6 +47,7 @@ function hex (bytes: Uint8Array): string {
 export function createIds (seed?: string): Ids {
   const bytes = seed === undefined ? cryptoBytes : seededBytes(seed)
   const token = customRandom(ALPHANUMERIC, TOKEN_LENGTH, bytes)
+  const code = customRandom(ALPHANUMERIC, CODE_LENGTH, bytes)
   return {
     uuidv4 () {
       const b = bytes(16)
@@ -59,6 +63,7 @@ export function createIds (seed?: string): Ids {
       b[8] = (b[8]! & 0x3f) | 0x80
       return hex(b)
     },
-    token
+    token,
+    code
   }
 }

@@ -6,14 +6,22 @@ import type { Store } from './store.js'
 
 /**
  * A track is one login attempt: what `POST /api/v1/oauth/authorize` creates and the login page
- * (`/login?track_id=`) walks through.
+ * (`/login?track_id=`) walks through: issued -> opened -> signed_in -> code_issued -> exchanged,
+ * or denied; expired is a matter of time, not of state.
  */
+export const TRACK_STATES = ['issued', 'opened', 'signed_in', 'code_issued', 'exchanged', 'denied'] as const
+export type TrackState = typeof TRACK_STATES[number]
+
+/** States in which the login link has done its job and cannot be used again. */
+export const FINISHED_STATES: ReadonlySet<TrackState> = new Set(['code_issued', 'exchanged', 'denied'])
+
 export const TrackSchema = Type.Object({
   track_id: Type.String({ format: 'uuid' }),
   client_id: Type.String(),
   redirect_uri: Type.String(),
   grants: Type.Array(GrantSchema),
-  state: Type.Union([Type.Literal('issued')]),
+  state: Type.Union(TRACK_STATES.map((s) => Type.Literal(s))),
+  user_id: Type.Optional(Type.String({ description: 'who signed in, once someone has' })),
   created_at: Type.String({ description: 'ISO 8601 instant' }),
   expires_at: Type.String({ description: 'ISO 8601 instant' })
 })
@@ -26,15 +34,17 @@ export const EXPIRED_RETENTION_MS = 60 * 60 * 1000
 export interface TrackService {
   issue(input: { clientId: string, redirectUri: string, grants: Grant[] }): Promise<Track>
   find(trackId: string): Promise<Track | undefined>
+  /** Stores a changed track under the same expiry. */
+  save(track: Track): Promise<void>
   isExpired(track: Track): boolean
 }
 
 export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): TrackService {
   const tracks = deps.store.collection<Track>('tracks')
+  const save = (track: Track) => tracks.put(track.track_id, track, Date.parse(track.expires_at) + EXPIRED_RETENTION_MS)
   return {
     async issue ({ clientId, redirectUri, grants }) {
       const createdAt = deps.clock.now()
-      const expiresAt = createdAt + deps.ttlSeconds * 1000
       const track: Track = {
         track_id: deps.ids.uuidv4(),
         client_id: clientId,
@@ -42,12 +52,13 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
         grants: [...new Set(grants)],
         state: 'issued',
         created_at: new Date(createdAt).toISOString(),
-        expires_at: new Date(expiresAt).toISOString()
+        expires_at: new Date(createdAt + deps.ttlSeconds * 1000).toISOString()
       }
-      await tracks.put(track.track_id, track, expiresAt + EXPIRED_RETENTION_MS)
+      await save(track)
       return track
     },
     find: (trackId) => tracks.get(trackId),
+    save,
     isExpired: (track) => Date.parse(track.expires_at) <= deps.clock.now()
   }
 }

@@ -22,6 +22,6 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async () => {
     if (!app.server.listening) throw new ProviderError('notReady', 'Not ready: the server is not listening yet.')
-    return { status: 'ready' as const, clients: app.sandbox.clients.all().length, users: app.sandbox.users.length }
+    return { status: 'ready' as const, clients: app.sandbox.clients.all().length, users: app.sandbox.users.all().length }
   })
 }

@@ -207,7 +207,9 @@ t.test('malformed, empty, oversized and wrongly typed bodies', async (t) => {
   const cases: Array<[string, string, string, number, unknown]> = [
     ['malformed JSON', '{"redirect_uri": ', 'application/json', 400, { error: { message: 'The request body is not valid JSON.', code: 100400 } }],
     ['prototype poisoning', '{"__proto__": {"x": 1}, "grants": ["openid"]}', 'application/json', 400, { error: { message: 'The request body is not valid JSON.', code: 100400 } }],
-    ['empty JSON body', '', 'application/json', 400, { error: { message: "Body cannot be empty when content-type is set to 'application/json'", code: 100400 } }],
+    ['empty JSON body', '', 'application/json', 422, {
+      error: { message: 'Error validating transmitted data.', errors: { redirect_uri: ['The Redirect uri field is required.'], grants: ['The Grants field is required.'] } }
+    }],
     ['text/plain', 'redirect_uri=x', 'text/plain', 415, { error: { message: 'Unsupported content type "text/plain": send application/json.', code: 100415 } }],
     ['a form', 'redirect_uri=x&grants[]=openid', 'application/x-www-form-urlencoded', 415, { error: { message: 'Unsupported content type "application/x-www-form-urlencoded": send application/json.', code: 100415 } }],
     ['over 64 KiB', JSON.stringify({ ...authorizeBody, pad: 'x'.repeat(64 * 1024) }), 'application/json', 413, { error: { message: 'The request body is larger than 64 KiB.', code: 100413 } }]

@@ -1,0 +1,107 @@
+import type { CodeService } from './codes.js'
+import type { User } from './fixtures.js'
+import type { Grant } from './grants.js'
+import { FINISHED_STATES, type Track, type TrackService } from './tracks.js'
+import type { UserDirectory } from './users.js'
+
+/** The `error_code` a denied login carries back to the merchant (seen in the docs' sample redirect_uri). */
+export const DENIED_ERROR_CODE = 100102
+
+export const LOGIN_FAILURES = {
+  unknown_track: { status: 404, message: 'This login link is not valid. Go back to the shop and start again.' },
+  expired: { status: 410, message: 'This login link has expired. Go back to the shop and start again.' },
+  used: { status: 409, message: 'This login link has already been used. Go back to the shop and start again.' },
+  wrong_credentials: { status: 401, message: 'Wrong phone number, e-mail or password.' },
+  unknown_user: { status: 404, message: 'There is no such test persona.' },
+  locked: { status: 403, message: 'This Freedom ID account is locked. Choose another account.' },
+  not_signed_in: { status: 409, message: 'Sign in before you allow or deny access.' },
+  invalid_grants: { status: 422, message: 'Only grants the shop asked for can be given.' }
+} as const
+
+export type LoginFailure = keyof typeof LOGIN_FAILURES
+
+export class LoginError extends Error {
+  readonly kind: LoginFailure
+  readonly status: number
+
+  constructor (kind: LoginFailure) {
+    super(LOGIN_FAILURES[kind].message)
+    this.name = 'LoginError'
+    this.kind = kind
+    this.status = LOGIN_FAILURES[kind].status
+  }
+}
+
+/** The merchant's URI with parameters appended; a query it already has is kept. */
+export function redirectWith (uri: string, params: Record<string, string>): string {
+  const url = new URL(uri)
+  for (const [name, value] of Object.entries(params)) url.searchParams.append(name, value)
+  return url.toString()
+}
+
+export type Credentials = { login: string, password: string } | { userId: string }
+
+export interface SignedIn {
+  track: Track
+  user: User
+  /** Set when signing in already ended the login (a persona that always denies). */
+  redirect?: string
+}
+
+export interface LoginFlow {
+  /** The track, if its link can still be used; a LoginError (unknown, expired, used) otherwise. */
+  usable(trackId: string): Promise<Track>
+  /** Marks an issued track as opened: someone has seen the login page. */
+  open(trackId: string): Promise<Track>
+  signIn(trackId: string, credentials: Credentials): Promise<SignedIn>
+  /** Allow (with all asked grants, or a subset) or deny; answers the merchant redirect. */
+  consent(trackId: string, decision: 'allow' | 'deny', grants?: Grant[]): Promise<string>
+}
+
+export function createLoginFlow (deps: { tracks: TrackService, users: UserDirectory, codes: CodeService }): LoginFlow {
+  const { tracks, users, codes } = deps
+
+  const usable = async (trackId: string): Promise<Track> => {
+    const track = await tracks.find(trackId)
+    if (track === undefined) throw new LoginError('unknown_track')
+    if (FINISHED_STATES.has(track.state)) throw new LoginError('used')
+    if (tracks.isExpired(track)) throw new LoginError('expired')
+    return track
+  }
+
+  const deny = async (track: Track): Promise<string> => {
+    await tracks.save({ ...track, state: 'denied' })
+    return redirectWith(track.redirect_uri, { error_code: String(DENIED_ERROR_CODE) })
+  }
+
+  return {
+    usable,
+    async open (trackId) {
+      const track = await usable(trackId)
+      if (track.state !== 'issued') return track
+      const opened: Track = { ...track, state: 'opened' }
+      await tracks.save(opened)
+      return opened
+    },
+    async signIn (trackId, credentials) {
+      const track = await usable(trackId)
+      const user = 'userId' in credentials ? users.find(credentials.userId) : users.authenticate(credentials.login, credentials.password)
+      if (user === undefined) throw new LoginError('userId' in credentials ? 'unknown_user' : 'wrong_credentials')
+      if (user.behaviour === 'locked') throw new LoginError('locked')
+      const signedIn: Track = { ...track, state: 'signed_in', user_id: user.id }
+      if (user.behaviour === 'deny_consent') return { track: signedIn, user, redirect: await deny(signedIn) }
+      await tracks.save(signedIn)
+      return { track: signedIn, user }
+    },
+    async consent (trackId, decision, grants) {
+      const track = await usable(trackId)
+      if (track.state !== 'signed_in' || track.user_id === undefined) throw new LoginError('not_signed_in')
+      if (decision === 'deny') return deny(track)
+      const given = grants ?? track.grants
+      if (given.some((grant) => !track.grants.includes(grant))) throw new LoginError('invalid_grants')
+      const code = await codes.issue({ track_id: track.track_id, client_id: track.client_id, user_id: track.user_id, grants: given })
+      await tracks.save({ ...track, state: 'code_issued' })
+      return redirectWith(track.redirect_uri, { authorization_code: code.code })
+    }
+  }
+}

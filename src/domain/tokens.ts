@@ -1,0 +1,63 @@
+import { addCalendarMonth, type Clock } from './clock.js'
+import type { Grant } from './grants.js'
+import type { Ids } from './ids.js'
+import type { Store } from './store.js'
+
+/** One issued token pair; `id` is the token id Freedom ID returns (and later posts to revoke_uri). */
+export interface TokenRecord {
+  id: string
+  access_token: string
+  refresh_token: string
+  client_id: string
+  user_id: string
+  track_id: string
+  grants: Grant[]
+  issued_at: number
+  access_expires_at: number
+  refresh_expires_at: number
+}
+
+export interface TokenService {
+  issue(input: Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants'>): Promise<TokenRecord>
+  /** A new pair for a live refresh token, which dies at once (a racing second use gets nothing). */
+  refresh(refreshToken: string): Promise<TokenRecord | undefined>
+  findAccess(accessToken: string): Promise<TokenRecord | undefined>
+}
+
+export interface TokenLifetimes {
+  accessTtlSeconds: number
+  /** Seconds, or undefined for one calendar month (the docs' examples). */
+  refreshTtlSeconds: number | undefined
+}
+
+export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
+  const access = deps.store.collection<TokenRecord>('access_tokens')
+  const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
+
+  const issue: TokenService['issue'] = async (input) => {
+    // Whole seconds, so the expiries Freedom ID prints (`.000000Z`) are the real ones.
+    const now = Math.floor(deps.clock.now() / 1000) * 1000
+    const record: TokenRecord = {
+      ...input,
+      id: deps.ids.uuidv7(now),
+      access_token: deps.ids.token(),
+      refresh_token: deps.ids.token(),
+      issued_at: now,
+      access_expires_at: now + deps.accessTtlSeconds * 1000,
+      refresh_expires_at: deps.refreshTtlSeconds === undefined ? addCalendarMonth(now) : now + deps.refreshTtlSeconds * 1000
+    }
+    await access.put(record.access_token, record, record.access_expires_at)
+    await refresh.put(record.refresh_token, record, record.refresh_expires_at)
+    return record
+  }
+
+  return {
+    issue,
+    async refresh (refreshToken) {
+      const old = await refresh.take(refreshToken)
+      if (old === undefined) return undefined
+      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: old.grants })
+    },
+    findAccess: (accessToken) => access.get(accessToken)
+  }
+}

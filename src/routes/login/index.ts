@@ -1,0 +1,140 @@
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
+import { unixSeconds } from '../../domain/clock.js'
+import { LoginError, type Credentials } from '../../domain/login.js'
+import type { Track } from '../../domain/tracks.js'
+import { consentPage, errorPage, signInPage } from '../../views/login.js'
+import { STYLESHEET } from '../../views/styles.js'
+
+const ERROR_TITLES: Partial<Record<LoginError['kind'], string>> = {
+  unknown_track: 'Unknown login link',
+  expired: 'Login link expired',
+  used: 'Login link already used'
+}
+/** Failures shown on the sign-in form itself, so the user can try again right there. */
+const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])
+
+/** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
+function contentSecurityPolicy (track?: Track) {
+  const formAction = track === undefined ? ["'none'"] : ["'self'", new URL(track.redirect_uri).origin]
+  return {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      formAction,
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"]
+    }
+  }
+}
+
+export const signInHref = (track: Track): string =>
+  `/login?${new URLSearchParams({ track_id: track.track_id, expire_at: String(unixSeconds(Date.parse(track.expires_at))) })}`
+
+/**
+ * The fake Freedom ID login page: `/login?track_id=` (sign in by typing or by a persona button),
+ * then consent (Allow / Deny), then a 303 to the track's own redirect_uri. Plain HTML forms, no
+ * script; everything rendered is escaped.
+ */
+export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(formbody)
+  await app.register(helmet, { global: false })
+  const { login, clients, users } = app.sandbox
+
+  async function page (reply: FastifyReply, status: number, body: string, track?: Track): Promise<FastifyReply> {
+    await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
+    return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
+  }
+
+  const showSignIn = (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
+    page(reply, status, signInPage({
+      client: clients.get(track.client_id)!,
+      trackId: track.track_id,
+      grants: track.grants,
+      personas: users.all(),
+      error,
+      login: typed
+    }), track)
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof LoginError) return page(reply, error.status, errorPage(ERROR_TITLES[error.kind] ?? 'Cannot continue', error.message))
+    if ((error as { validation?: unknown }).validation !== undefined) {
+      return page(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
+    }
+    request.log.error({ err: error }, 'login page failed')
+    return page(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))
+  })
+
+  app.get('/login/assets/sandbox.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET))
+
+  app.get('/login', {
+    schema: {
+      summary: 'The Freedom ID login page for a track (HTML)',
+      tags: ['login'],
+      querystring: Type.Object({ track_id: Type.Optional(Type.String()), expire_at: Type.Optional(Type.String()) })
+    }
+  }, async (request, reply) => showSignIn(reply, await login.open(request.query.track_id ?? '')))
+
+  app.post('/login/sign-in', {
+    schema: {
+      summary: 'Sign in on the login page: login + password, or one test persona (HTML form)',
+      tags: ['login'],
+      body: Type.Object({
+        track_id: Type.String(),
+        login: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        persona: Type.Optional(Type.String())
+      })
+    }
+  }, async (request, reply) => {
+    const { track_id: trackId, login: typed = '', password = '', persona } = request.body
+    const track = await login.usable(trackId)
+    let credentials: Credentials
+    if (persona !== undefined) credentials = { userId: persona }
+    else if (typed.trim() !== '' && password !== '') credentials = { login: typed, password }
+    else return showSignIn(reply, track, 422, 'Enter your phone number or e-mail and your password.', typed)
+    try {
+      const signedIn = await login.signIn(trackId, credentials)
+      return reply.redirect(signedIn.redirect ?? `/login/consent?${new URLSearchParams({ track_id: trackId })}`, 303)
+    } catch (error) {
+      if (error instanceof LoginError && SIGN_IN_FAILURES.has(error.kind)) return showSignIn(reply, track, error.status, error.message, typed)
+      throw error
+    }
+  })
+
+  app.get('/login/consent', {
+    schema: {
+      summary: 'The consent step: Allow or Deny (HTML)',
+      tags: ['login'],
+      querystring: Type.Object({ track_id: Type.Optional(Type.String()) })
+    }
+  }, async (request, reply) => {
+    const track = await login.usable(request.query.track_id ?? '')
+    const user = track.user_id === undefined ? undefined : users.get(track.user_id)
+    if (track.state !== 'signed_in' || user === undefined) return reply.redirect(signInHref(track), 303)
+    return page(reply, 200, consentPage({ client: clients.get(track.client_id)!, trackId: track.track_id, grants: track.grants, user, signInHref: signInHref(track) }), track)
+  })
+
+  app.post('/login/consent', {
+    schema: {
+      summary: 'Allow or deny: redirects to the merchant with authorization_code or error_code',
+      tags: ['login'],
+      body: Type.Object({ track_id: Type.String(), decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]) })
+    }
+  }, async (request, reply) => {
+    try {
+      return reply.redirect(await login.consent(request.body.track_id, request.body.decision), 303)
+    } catch (error) {
+      if (error instanceof LoginError && error.kind === 'not_signed_in') {
+        return showSignIn(reply, await login.usable(request.body.track_id), error.status, error.message)
+      }
+      throw error
+    }
+  })
+}

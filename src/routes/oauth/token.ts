@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { formatProviderTimestamp } from '../../domain/clock.js'
+import type { TokenRecord } from '../../domain/tokens.js'
+import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
+import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+
+export const TokenReply = Type.Object({
+  id: Type.String({ description: 'Token id, a UUID v7 (what a revoke_uri later receives)' }),
+  access_token: Type.String({ description: '128 characters of [a-zA-Z0-9]' }),
+  refresh_token: Type.String({ description: '128 characters of [a-zA-Z0-9]' }),
+  access_expire_at: Type.String({ description: 'YYYY-MM-DDTHH:MM:SS.000000Z' }),
+  refresh_expire_at: Type.String({ description: 'YYYY-MM-DDTHH:MM:SS.000000Z' })
+})
+
+const ExchangeBody = Type.Object({
+  authorization_code: Type.String({ minLength: 1, description: 'The authorization_code the login redirect carried' })
+})
+
+const reply = (record: TokenRecord) => ({
+  id: record.id,
+  access_token: record.access_token,
+  refresh_token: record.refresh_token,
+  access_expire_at: formatProviderTimestamp(record.access_expires_at),
+  refresh_expire_at: formatProviderTimestamp(record.refresh_expires_at)
+})
+
+export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { codes, tokens, tracks } = app.sandbox
+  app.addHook('onSend', async (_request, reply) => { reply.header('cache-control', 'no-store') })
+
+  app.post('/api/v1/oauth/token', {
+    onRequest: app.basicAuth,
+    schema: {
+      summary: 'Exchange an authorization_code for a token pair',
+      tags: ['oauth2'],
+      security: [{ basic: [] }],
+      body: ExchangeBody,
+      response: { 200: TokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
+    }
+  }, async (request) => {
+    const code = await codes.redeem(request.body.authorization_code, request.client!.client_id)
+    if (code === undefined) throw new ProviderError('invalidAuthorizationCode')
+    const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
+    const track = await tracks.find(code.track_id)
+    if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
+    return reply(record)
+  })
+
+  app.patch('/api/v1/oauth/token', {
+    schema: {
+      summary: 'Refresh: a new token pair for a refresh token, which dies at once',
+      tags: ['oauth2'],
+      security: [{ bearer: [] }],
+      response: { 200: TokenReply, 401: ErrorEnvelope }
+    }
+  }, async (request) => {
+    const record = await tokens.refresh(bearerToken(request))
+    if (record === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    return reply(record)
+  })
+}

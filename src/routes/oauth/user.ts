@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { UserInfoSchema, userInfo } from '../../domain/users.js'
+import { ErrorEnvelope, ProviderError } from '../../errors.js'
+import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+
+export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { tokens, users } = app.sandbox
+  app.get('/api/v1/oauth/user', {
+    schema: {
+      summary: "The signed-in user's data: id and exactly the fields the grants allow",
+      tags: ['oauth2'],
+      security: [{ bearer: [] }],
+      response: { 200: UserInfoSchema, 401: ErrorEnvelope }
+    }
+  }, async (request, reply) => {
+    const token = await tokens.findAccess(bearerToken(request))
+    const user = token === undefined ? undefined : users.get(token.user_id)
+    if (token === undefined || user === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    reply.header('cache-control', 'no-store')
+    return userInfo(user, token.grants)
+  })
+}
