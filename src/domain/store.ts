@@ -22,7 +22,7 @@ export interface Store {
 
 export interface MemoryStoreOptions {
   now: () => number
-  /** Records per collection; beyond it the oldest record is dropped first. */
+  /** Records per collection; beyond it the oldest 1% are dropped, oldest first. */
   maxEntries?: number
   /** Real-time milliseconds between sweeps of expired records; 0 turns the timer off. */
   sweepIntervalMs?: number
@@ -40,6 +40,13 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
     let map = maps.get(name)
     if (map === undefined) maps.set(name, map = new Map())
     return map
+  }
+  // One pass drops the oldest 1%: finding the first live key of a Map costs a scan over the
+  // slots already deleted at its front, so evicting one record per insert grows slow at the cap.
+  const evictCount = Math.max(1, Math.ceil(maxEntries / 100))
+  const evictOldest = (map: Map<string, Entry>): void => {
+    const keys = map.keys()
+    for (let i = 0; i < evictCount; i++) map.delete(keys.next().value as string)
   }
   const live = (map: Map<string, Entry>, key: string): Entry | undefined => {
     const entry = map.get(key)
@@ -72,7 +79,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
         async put (key, value, expiresAtMs) {
           map.delete(key)
           map.set(key, { value, expiresAt: expiresAtMs })
-          if (map.size > maxEntries) map.delete(map.keys().next().value as string)
+          if (map.size > maxEntries) evictOldest(map)
         },
         get: async (key) => live(map, key)?.value as T | undefined,
         async take (key) {

@@ -18,11 +18,14 @@ export const REDACT = [
   '*.authorization_code'
 ]
 
+const INFO_OR_MORE = new Set(['info', 'debug', 'trace'])
+
 /** One log line per request, when its response is done: method, URL (secrets masked), status, time. Never headers or bodies. */
 export class RequestLog extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!INFO_OR_MORE.has(reply.log.level)) return
     reply.log.info({
       method: request.method,
       url: safeUrl(request.url),
