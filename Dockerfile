@@ -9,13 +9,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src/ ./src/
 RUN npm run build
 
+# The CLI is one bundled file (dist/cli.mjs, every dependency inside): no node_modules at run time.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm cache clean --force
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/cli.mjs ./dist/cli.mjs
 COPY fixtures/ ./fixtures/
 USER node
 EXPOSE 8080
@@ -23,4 +21,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health', { signal: AbortSignal.timeout(4000) }).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1 (not npm), so SIGTERM reaches the app's graceful shutdown.
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/cli.mjs"]

@@ -5,7 +5,7 @@ import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-export const SANDBOX_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+export const SANDBOX_MAIN = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
 export const REFERENCE_MAIN = fileURLToPath(new URL('./reference-server.js', import.meta.url))
 
 export const AUTHORIZE = {

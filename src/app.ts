@@ -49,7 +49,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const errorStatus = config.errorStatus
 
   const app = Fastify({
-    logger: { level: config.logLevel, redact: REDACT, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
+    // Silent means no logger at all: Fastify then skips a child logger per request.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: REDACT, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
     connectionTimeout: 60_000,
@@ -74,12 +75,14 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     codes,
     tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
     login: createLoginFlow({ tracks, users, codes }),
-    publicUrl () {
-      if (config.publicUrl !== undefined) return config.publicUrl.replace(/\/+$/, '')
-      const address = app.server.address()
-      return `http://localhost:${typeof address === 'object' && address !== null ? address.port : config.port}`
-    }
+    publicUrl: () => publicUrl
   }
+  // Known once listening (PORT=0 picks the port then); worked out once, not per request.
+  let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${config.port}`
+  app.addHook('onListen', async () => {
+    const address = app.server.address()
+    if (config.publicUrl === undefined && typeof address === 'object' && address !== null) publicUrl = `http://localhost:${address.port}`
+  })
   await app.register(fp(async (instance) => { instance.decorate('sandbox', context) }, { name: 'sandbox-context' }))
   app.addHook('onClose', async () => { await store.close() })
 

@@ -23,6 +23,13 @@ export const SHUTDOWN_GRACE_MS = 10_000
 const FLAG_OPTIONS = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
 const NAME_OF_FLAG = new Map(Object.entries(SETTINGS).map(([name, s]) => [s.flag, name]))
 
+/** What SIGTERM, SIGINT or an uncaught error runs before the process exits: log why, drain, close. */
+export const shutdown = (sandbox: RunningSandbox) => async ({ signal, err }: { signal?: string, err?: unknown }): Promise<void> => {
+  if (err !== undefined) sandbox.app.log.error({ err }, 'shutting down after an uncaught error')
+  else sandbox.app.log.info({ signal }, 'shutting down')
+  await sandbox.close()
+}
+
 /** The command line: flags and environment -> validated settings -> a listening sandbox. */
 export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<CliResult> {
   let parsed
@@ -49,11 +56,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     return { code: 1 }
   }
 
-  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
-    if (err !== undefined) sandbox.app.log.error({ err }, 'shutting down after an uncaught error')
-    else sandbox.app.log.info({ signal }, 'shutting down')
-    await sandbox.close()
-  })
+  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, shutdown(sandbox))
   const close = async (): Promise<void> => {
     graceful.uninstall()
     await sandbox.close()

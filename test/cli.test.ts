@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { runCli } from '../src/cli.js'
+import { runCli, shutdown } from '../src/cli.js'
 import { BUNDLED_FIXTURES, SETTINGS } from '../src/config.js'
 import { CLOCK_START_S, DEMO_AUTH, authorizeBody } from './helpers/app.js'
 import { listeningUrl, spawnMain } from './helpers/process.js'
@@ -78,6 +78,20 @@ t.test('starts with flags over env, prints its URL, serves, closes', async (t) =
   t.equal(link.searchParams.get('expire_at'), String(CLOCK_START_S + 45))
   await result.close!()
   await t.rejects(fetch(`${url}/health`))
+})
+
+t.test('shutdown logs why, then closes the sandbox', async (t) => {
+  for (const [event, expected] of [
+    [{ signal: 'SIGTERM' }, { level: 30, signal: 'SIGTERM', msg: 'shutting down' }],
+    [{ err: new Error('boom') }, { level: 50, err: { message: 'boom' }, msg: 'shutting down after an uncaught error' }]
+  ] as const) {
+    const logged: unknown[] = []
+    let closed = 0
+    const sandbox = { app: { log: { info: (o: object, msg: string) => logged.push({ level: 30, ...o, msg }), error: (o: object, msg: string) => logged.push({ level: 50, ...o, msg }) } }, close: async () => { closed++ } }
+    await shutdown(sandbox as never)(event)
+    t.match(logged, [expected])
+    t.equal(closed, 1)
+  }
 })
 
 t.test('the built command: bad settings exit 1 before listening', async (t) => {

@@ -9,7 +9,7 @@ import { FORMATS } from '../domain/formats.js'
 
 /** Ajv settings for request validation: report every field, never coerce or drop what was sent. */
 export const ajvOptions: FastifyServerOptions['ajv'] = {
-  customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false },
+  customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, validateSchema: false },
   plugins: [(ajv) => {
     for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check)
     return ajv

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
+export const MAIN = fileURLToPath(new URL('../../dist/cli.mjs', import.meta.url))
 
 /**
  * The environment for a spawned sandbox: only what the test gives, plus PATH, so neither the
