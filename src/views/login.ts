@@ -17,6 +17,7 @@ export function layout (title: string, body: SafeHtml): string {
 <meta name="robots" content="noindex">
 <title>${title} · Freedom ID sandbox</title>
 <link rel="stylesheet" href="/login/assets/sandbox.css">
+<link rel="icon" href="/login/assets/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <div class="banner" data-testid="sandbox-banner" role="note">SANDBOX

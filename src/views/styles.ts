@@ -1,3 +1,7 @@
+/** The tab icon: a green "ID" tile, so browsers do not ask for a /favicon.ico that is not there. */
+export const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0a7d3c"/>' +
+  '<text x="16" y="21.5" font-family="Arial,sans-serif" font-size="14" font-weight="700" fill="#fff" text-anchor="middle">ID</text></svg>'
+
 /** The login pages' only stylesheet, served from /login/assets/sandbox.css (the CSP allows no inline style). */
 export const STYLESHEET = `
 *, *::before, *::after { box-sizing: border-box; }
@@ -28,11 +32,12 @@ button { font: inherit; cursor: pointer; border-radius: 8px; padding: .6rem 1.1r
 .error { background: #fdecec; color: #8a1c1c; border: 1px solid #f3b5b5; border-radius: 8px; padding: .6rem .8rem; margin: 0 0 1rem; }
 .personas { list-style: none; margin: 0; padding: 0; }
 .personas li { margin: 0 0 .5rem; }
-.persona { width: 100%; text-align: left; background: #f7f9fb; border-color: #d6dde4; display: flex; justify-content: space-between; gap: .5rem; align-items: center; }
+.persona { width: 100%; text-align: left; background: #f7f9fb; border-color: #d6dde4; display: flex; flex-wrap: wrap; justify-content: space-between; gap: .5rem; align-items: center; }
+.persona > span:first-child { min-width: 0; flex: 1 1 14rem; }
 .persona:hover { background: #eef5f0; border-color: #8cc9a5; }
 .persona .who { display: block; font-weight: 600; }
-.persona .how { display: block; font-size: .85rem; color: #5b6876; }
-.tag { font-size: .75rem; font-weight: 700; border-radius: 99px; padding: .1rem .55rem; background: #e4e8ec; color: #3a4654; white-space: nowrap; }
+.persona .how { display: block; font-size: .85rem; color: #5b6876; overflow-wrap: anywhere; }
+.tag { flex: none; font-size: .75rem; font-weight: 700; border-radius: 99px; padding: .1rem .55rem; background: #e4e8ec; color: #3a4654; white-space: nowrap; }
 .tag.deny_consent, .tag.locked, .tag.kyc_fails { background: #fff1d6; color: #7a4b00; }
 a { color: #0a6b34; }
 footer { text-align: center; color: #7b8794; font-size: .8rem; margin: 1.5rem 0; }

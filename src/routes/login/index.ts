@@ -7,12 +7,17 @@ import { unixSeconds } from '../../domain/clock.js'
 import { LoginError, type Credentials } from '../../domain/login.js'
 import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage } from '../../views/login.js'
-import { STYLESHEET } from '../../views/styles.js'
+import { FAVICON, STYLESHEET } from '../../views/styles.js'
 
-const ERROR_TITLES: Partial<Record<LoginError['kind'], string>> = {
+const ERROR_TITLES: Record<LoginError['kind'], string> = {
   unknown_track: 'Unknown login link',
   expired: 'Login link expired',
-  used: 'Login link already used'
+  used: 'Login link already used',
+  wrong_credentials: 'Cannot sign in',
+  unknown_user: 'Cannot sign in',
+  locked: 'Account locked',
+  not_signed_in: 'Not signed in',
+  invalid_grants: 'Cannot allow access'
 }
 /** Failures shown on the sign-in form itself, so the user can try again right there. */
 const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])
@@ -62,7 +67,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }), track)
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof LoginError) return page(reply, error.status, errorPage(ERROR_TITLES[error.kind] ?? 'Cannot continue', error.message))
+    if (error instanceof LoginError) return page(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message))
     if ((error as { validation?: unknown }).validation !== undefined) {
       return page(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
     }
@@ -72,6 +77,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/login/assets/sandbox.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET))
+  app.get('/login/assets/favicon.svg', async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=3600').send(FAVICON))
 
   app.get('/login', {
     schema: {
@@ -116,8 +123,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const track = await login.usable(request.query.track_id ?? '')
-    const user = track.user_id === undefined ? undefined : users.get(track.user_id)
-    if (track.state !== 'signed_in' || user === undefined) return reply.redirect(signInHref(track), 303)
+    const user = track.state === 'signed_in' ? users.get(track.user_id!) : undefined
+    if (user === undefined) return reply.redirect(signInHref(track), 303)
     return page(reply, 200, consentPage({ client: clients.get(track.client_id)!, trackId: track.track_id, grants: track.grants, user, signInHref: signInHref(track) }), track)
   })
 

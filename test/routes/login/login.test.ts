@@ -34,12 +34,16 @@ t.test('the sign-in page: banner, client, grants, form, personas, and its header
   t.equal((await trackOf(app, trackId))?.state, 'opened')
 })
 
-t.test('the stylesheet', async (t) => {
+t.test('the stylesheet and the icon', async (t) => {
   const { app } = await testApp(t)
   const res = await app.inject({ method: 'GET', url: '/login/assets/sandbox.css' })
   t.equal(res.statusCode, 200)
   t.equal(res.headers['content-type'], 'text/css; charset=utf-8')
   t.match(res.body, '.banner')
+  const icon = await app.inject({ method: 'GET', url: '/login/assets/favicon.svg' })
+  t.equal(icon.statusCode, 200)
+  t.equal(icon.headers['content-type'], 'image/svg+xml')
+  t.match(icon.body, /^<svg /)
 })
 
 t.test('typed sign-in by phone (any common spelling) or e-mail, then consent, then the merchant', async (t) => {
@@ -122,6 +126,7 @@ t.test('unknown, expired and used links: an error page with a 4xx, never a redir
     t.match(res.headers['content-security-policy'], "form-action 'none'")
   }
   await check('no track_id', await openLogin(app, '/login'), 404, 'Unknown login link', 'This login link is not valid. Go back to the shop and start again.')
+  await check('consent without a track_id', await openLogin(app, '/login/consent'), 404, 'Unknown login link', 'This login link is not valid. Go back to the shop and start again.')
   await check('unknown track_id', await openLogin(app, '/login?track_id=11111111-1111-4111-8111-111111111111&expire_at=1'), 404,
     'Unknown login link', 'This login link is not valid. Go back to the shop and start again.')
 
@@ -143,6 +148,20 @@ t.test('unknown, expired and used links: an error page with a 4xx, never a redir
   const denied = await authorize(app)
   await signIn(app, { track_id: denied.trackId, persona: ASEL_DENIES })
   await check('denied link', await openLogin(app, denied.path), 409, 'Login link already used', usedMessage)
+})
+
+t.test('opening the page again keeps the progress; signing in again switches the user', async (t) => {
+  const { app } = await testApp(t)
+  const { trackId, path } = await authorize(app)
+  await openLogin(app, path)
+  t.equal((await openLogin(app, path)).statusCode, 200)
+  t.equal((await trackOf(app, trackId))?.state, 'opened')
+  await signIn(app, { track_id: trackId, persona: AIGERIM })
+  t.equal((await openLogin(app, path)).statusCode, 200, 'the sign-in page again, through "Not you?"')
+  t.match(await trackOf(app, trackId), { state: 'signed_in', user_id: AIGERIM })
+  await signIn(app, { track_id: trackId, persona: DANIYAR })
+  t.match(await trackOf(app, trackId), { state: 'signed_in', user_id: DANIYAR })
+  t.match((await app.inject({ method: 'GET', url: `/login/consent?track_id=${trackId}` })).body, 'Daniyar Bekov')
 })
 
 t.test('consent before signing in', async (t) => {
