@@ -99,6 +99,30 @@ export const SETTINGS = {
     shown: 'unset (open)',
     help: 'when set, /__sandbox routes need "Authorization: Bearer <token>"'
   },
+  journal: {
+    env: 'JOURNAL',
+    flag: 'journal',
+    schema: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+    expected: '"on" or "off"',
+    shown: 'on',
+    help: 'off stops recording requests in the /__sandbox/requests journal (load tests)'
+  },
+  issuer: {
+    env: 'ISSUER',
+    flag: 'issuer',
+    schema: Type.String({ format: 'http-url' }),
+    expected: 'an absolute http(s) URL',
+    shown: 'PUBLIC_URL',
+    help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz"
+  },
+  signingKey: {
+    env: 'SIGNING_KEY',
+    flag: 'signing-key',
+    schema: Type.String({ minLength: 1 }),
+    expected: 'a path to a PEM or JWK file',
+    shown: 'generated (stable under SEED)',
+    help: 'file with the RS256 key that signs id_tokens'
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     flag: 'log-level',
@@ -124,6 +148,9 @@ export const ConfigSchema = Type.Object({
   seed: Type.Optional(SETTINGS.seed.schema),
   clock: Type.Optional(SETTINGS.clock.schema),
   sandboxToken: Type.Optional(SETTINGS.sandboxToken.schema),
+  journal: SETTINGS.journal.schema,
+  issuer: Type.Optional(SETTINGS.issuer.schema),
+  signingKey: Type.Optional(SETTINGS.signingKey.schema),
   logLevel: SETTINGS.logLevel.schema
 }, { additionalProperties: false })
 

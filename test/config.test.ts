@@ -10,6 +10,7 @@ t.test('defaults', async (t) => {
     codeTtl: 300,
     accessTtl: 604800,
     errorStatus: 'http',
+    journal: 'on',
     logLevel: 'info'
   })
 })
@@ -28,6 +29,9 @@ t.test('every setting from the environment, converted', async (t) => {
     SEED: '42',
     CLOCK: '2030-01-01T00:00:00Z',
     SANDBOX_TOKEN: 's3cret',
+    JOURNAL: 'off',
+    ISSUER: 'https://passport.freedompay.kz',
+    SIGNING_KEY: '/keys/id.pem',
     LOG_LEVEL: 'debug',
     UNRELATED: 'ignored'
   }
@@ -44,6 +48,9 @@ t.test('every setting from the environment, converted', async (t) => {
     seed: '42',
     clock: '2030-01-01T00:00:00Z',
     sandboxToken: 's3cret',
+    journal: 'off',
+    issuer: 'https://passport.freedompay.kz',
+    signingKey: '/keys/id.pem',
     logLevel: 'debug'
   })
 })
@@ -76,6 +83,8 @@ t.test('each setting rejects what it should', async (t) => {
     ['ERROR_STATUS', '500', 'ERROR_STATUS (--error-status): expected "http" or "200", got "500"'],
     ['CLOCK', '2030-01-01', 'CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "2030-01-01"'],
     ['CLOCK', '2030-02-31T00:00:00Z', 'CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "2030-02-31T00:00:00Z"'],
+    ['JOURNAL', 'no', 'JOURNAL (--journal): expected "on" or "off", got "no"'],
+    ['ISSUER', 'passport.freedompay.kz', 'ISSUER (--issuer): expected an absolute http(s) URL, got "passport.freedompay.kz"'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"']
   ]
   for (const [env, value, problem] of bad) {
