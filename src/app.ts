@@ -9,12 +9,16 @@ import type { Fixtures } from './domain/fixtures.js'
 import { createIds, type Ids } from './domain/ids.js'
 import { createMemoryStore, type Store } from './domain/store.js'
 import { createCodeService } from './domain/codes.js'
+import { createFaultQueue } from './domain/faults.js'
+import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
 import { createTokenService } from './domain/tokens.js'
 import { createTrackService } from './domain/tracks.js'
 import { createUserDirectory } from './domain/users.js'
 import fp from 'fastify-plugin'
 import clientAuth from './plugins/client-auth.js'
+import controlHooks from './plugins/control-hooks.js'
+import openapi from './plugins/openapi.js'
 import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
@@ -75,6 +79,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     codes,
     tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
     login: createLoginFlow({ tracks, users, codes }),
+    journal: createJournal({ store, enabled: config.journal === 'on' }),
+    faults: createFaultQueue({ store }),
     publicUrl: () => publicUrl
   }
   // Known once listening (PORT=0 picks the port then); worked out once, not per request.
@@ -96,7 +102,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     else parseJson(request, body as string, done)
   })
   await app.register(errorHandler, { errorStatus })
+  await app.register(openapi)
   await app.register(clientAuth)
+  await app.register(controlHooks)
 
   await app.register(healthRoutes)
   await app.register(authorizeRoute)

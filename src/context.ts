@@ -2,6 +2,8 @@ import type { Config } from './config.js'
 import type { Clock } from './domain/clock.js'
 import type { ClientRegistry } from './domain/clients.js'
 import type { CodeService } from './domain/codes.js'
+import type { FaultQueue } from './domain/faults.js'
+import type { Journal } from './domain/journal.js'
 import type { Client } from './domain/fixtures.js'
 import type { Ids } from './domain/ids.js'
 import type { LoginFlow } from './domain/login.js'
@@ -22,6 +24,8 @@ export interface SandboxContext {
   codes: CodeService
   tokens: TokenService
   login: LoginFlow
+  journal: Journal
+  faults: FaultQueue
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
 }

@@ -1,17 +1,26 @@
 import { loadConfig, type SandboxOptions } from './config.js'
+import { createControl, type SandboxControl } from './control.js'
 import { startServer, type RunningSandbox } from './server.js'
 
 export { buildApp, type AppOptions } from './app.js'
 export { ConfigError, loadConfig, type Config, type SandboxOptions } from './config.js'
 export { FixtureError, loadFixtures, type Client, type Fixtures, type User } from './domain/fixtures.js'
 export { GRANTS, type Grant } from './domain/grants.js'
-export type { RunningSandbox as Sandbox } from './server.js'
+export { SandboxControlError, type ClockState, type JournalFilter, type SandboxControl } from './control.js'
+export type { Fault, FaultInput } from './domain/faults.js'
+export type { JournalEntry } from './domain/journal.js'
+export type { Track } from './domain/tracks.js'
+
+/** A running sandbox: where it is, how to stop it, and every control route as a typed method. */
+export type Sandbox = RunningSandbox & SandboxControl
 
 /**
  * Starts a sandbox in this process, for a merchant's own tests. Takes every setting of the CLI by
  * its option name (`trackTtl`, `seed`, `clock`, ...); `port` defaults to 0 (a free port) and
- * `logLevel` to `warn`. Throws a ConfigError naming every bad option.
+ * `logLevel` to `warn`. Throws a ConfigError naming every bad option. The handle also carries
+ * every `/__sandbox` control route as a typed method (approve, requests, addFault, advanceClock, reset...).
  */
-export async function startSandbox (options: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startServer(loadConfig({ port: 0, logLevel: 'warn' }, options))
+export async function startSandbox (options: SandboxOptions = {}): Promise<Sandbox> {
+  const sandbox = await startServer(loadConfig({ port: 0, logLevel: 'warn' }, options))
+  return { ...sandbox, ...createControl(sandbox.app, sandbox.config.sandboxToken) }
 }

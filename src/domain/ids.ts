@@ -15,6 +15,8 @@ export interface Ids {
   token(): string
   /** 64 characters of [a-zA-Z0-9]: an authorization code (its format is undocumented). */
   code(): string
+  /** Back to the start of the seeded sequence (a no-op without a seed). */
+  reset(): void
 }
 
 export type RandomBytes = (size: number) => Uint8Array
@@ -43,18 +45,28 @@ function hex (bytes: Uint8Array): string {
 }
 
 export function createIds (seed?: string): Ids {
-  if (seed !== undefined) return idsFrom(seededBytes(seed))
+  if (seed !== undefined) {
+    let ids = idsFrom(seededBytes(seed))
+    return {
+      uuidv4: () => ids.uuidv4(),
+      uuidv7: (atMs) => ids.uuidv7(atMs),
+      token: () => ids.token(),
+      code: () => ids.code(),
+      reset: () => { ids = idsFrom(seededBytes(seed)) }
+    }
+  }
   // Unseeded, node's and nanoid's own generators draw from a pool of random bytes: much cheaper per id.
   return {
     ...idsFrom((size) => randomFillSync(new Uint8Array(size))),
     uuidv4: () => randomUUID(),
     token: customAlphabet(ALPHANUMERIC, TOKEN_LENGTH),
-    code: customAlphabet(ALPHANUMERIC, CODE_LENGTH)
+    code: customAlphabet(ALPHANUMERIC, CODE_LENGTH),
+    reset: () => {}
   }
 }
 
 /** Every id drawn from one stream of bytes (a seeded stream gives a repeatable sequence). */
-function idsFrom (bytes: RandomBytes): Ids {
+function idsFrom (bytes: RandomBytes): Omit<Ids, 'reset'> {
   const token = customRandom(ALPHANUMERIC, TOKEN_LENGTH, bytes)
   const code = customRandom(ALPHANUMERIC, CODE_LENGTH, bytes)
   return {

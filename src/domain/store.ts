@@ -12,8 +12,21 @@ export interface Collection<T> {
   size(): Promise<number>
 }
 
+/** A bounded list, oldest first: beyond its length the oldest item goes. */
+export interface List<T> {
+  push(item: T): Promise<void>
+  items(): Promise<T[]>
+  /**
+   * Finds the first item that matches and replaces it with `next(item)`, or removes it when
+   * that is undefined, in one step (a fault consumed once per request); answers the item found.
+   */
+  takeFirst(match: (item: T) => boolean, next: (item: T) => T | undefined): Promise<T | undefined>
+  clear(): Promise<void>
+}
+
 export interface Store {
   collection<T>(name: string): Collection<T>
+  list<T>(name: string, maxLength: number): List<T>
   /** Drops every expired record now (the memory store also does this on a timer). */
   sweep(): Promise<number>
   clear(): Promise<void>
@@ -36,6 +49,7 @@ interface Entry { value: unknown, expiresAt: number }
 export function createMemoryStore (options: MemoryStoreOptions): Store {
   const { now, maxEntries = DEFAULT_MAX_ENTRIES, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = options
   const maps = new Map<string, Map<string, Entry>>()
+  const lists = new Map<string, unknown[]>()
   const mapOf = (name: string): Map<string, Entry> => {
     let map = maps.get(name)
     if (map === undefined) maps.set(name, map = new Map())
@@ -91,13 +105,37 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
         size: async () => map.size
       }
     },
+    list<T>(name: string, maxLength: number): List<T> {
+      let items = lists.get(name) as T[] | undefined
+      if (items === undefined) lists.set(name, items = [])
+      const list = items
+      return {
+        async push (item) {
+          list.push(item)
+          if (list.length > maxLength) list.splice(0, list.length - maxLength)
+        },
+        items: async () => [...list],
+        async takeFirst (match, next) {
+          const index = list.findIndex(match)
+          if (index === -1) return undefined
+          const found = list[index]!
+          const replacement = next(found)
+          if (replacement === undefined) list.splice(index, 1)
+          else list[index] = replacement
+          return found
+        },
+        async clear () { list.length = 0 }
+      }
+    },
     sweep,
     async clear () {
       for (const map of maps.values()) map.clear()
+      for (const list of lists.values()) list.length = 0
     },
     async close () {
       clearInterval(timer)
       maps.clear()
+      lists.clear()
     }
   }
 }

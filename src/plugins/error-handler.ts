@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { ERRORS, ProviderError, ValidationFailed, VALIDATION_MESSAGE, envelope, type ErrorName } from '../errors.js'
+import { LoginError } from '../domain/login.js'
 import { laravelErrors } from './validation.js'
 
 export interface ErrorHandlerOptions {
@@ -26,6 +27,7 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
   if (error instanceof ProviderError) {
     return { status: error.status, body: envelope(error.message, error.code), headers: error.headers }
   }
+  if (error instanceof LoginError) return { status: error.status, body: envelope(error.message, 100000 + error.status) }
   if (error instanceof ValidationFailed) {
     return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: error.errors } } }
   }

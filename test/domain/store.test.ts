@@ -69,3 +69,22 @@ t.test('sweep drops expired records; the timer sweeps by itself', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 30))
   t.equal(await d.size(), 0, 'swept without being read')
 })
+
+t.test('lists: bounded, oldest first, take-first with replacement, cleared with the store', async (t) => {
+  const store = createMemoryStore({ now: () => 0, sweepIntervalMs: 0 })
+  t.teardown(() => store.close())
+  const list = store.list<{ n: number, left: number }>('l', 3)
+  for (let n = 1; n <= 4; n++) await list.push({ n, left: 2 })
+  t.same((await list.items()).map((i) => i.n), [2, 3, 4])
+  const next = (item: { n: number, left: number }) => item.left > 1 ? { ...item, left: item.left - 1 } : undefined
+  t.same(await list.takeFirst((i) => i.n === 3, next), { n: 3, left: 2 })
+  t.same(await list.items(), [{ n: 2, left: 2 }, { n: 3, left: 1 }, { n: 4, left: 2 }])
+  await list.takeFirst((i) => i.n === 3, next)
+  t.same((await list.items()).map((i) => i.n), [2, 4])
+  t.equal(await list.takeFirst((i) => i.n === 9, next), undefined)
+  await store.clear()
+  t.same(await list.items(), [])
+  await list.push({ n: 5, left: 1 })
+  await list.clear()
+  t.same(await store.list('l', 3).items(), [])
+})

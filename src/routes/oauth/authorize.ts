@@ -60,6 +60,7 @@ export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
     ]
     if (problems.length > 0) throw new ValidationFailed(laravelErrors(problems, request.body, AuthorizeBody))
     const track = await tracks.issue({ clientId: client.client_id, redirectUri: request.body.redirect_uri, grants: request.body.grants })
+    request.trackId = track.track_id
     // A UUID and digits need no encoding.
     return { redirect_uri: `${app.sandbox.publicUrl()}/login?track_id=${track.track_id}&expire_at=${unixSeconds(Date.parse(track.expires_at))}` }
   })

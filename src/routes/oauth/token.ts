@@ -26,7 +26,7 @@ const reply = (record: TokenRecord) => ({
 })
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { codes, tokens, tracks } = app.sandbox
+  const { clients, codes, tokens, tracks } = app.sandbox
   app.addHook('onSend', async (_request, reply) => { reply.header('cache-control', 'no-store') })
 
   app.post('/api/v1/oauth/token', {
@@ -41,6 +41,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const code = await codes.redeem(request.body.authorization_code, request.client!.client_id)
     if (code === undefined) throw new ProviderError('invalidAuthorizationCode')
+    request.trackId = code.track_id
     const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
     const track = await tracks.find(code.track_id)
     if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
@@ -57,6 +58,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const record = await tokens.refresh(bearerToken(request))
     if (record === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    request.client = clients.get(record.client_id)
+    request.trackId = record.track_id
     return reply(record)
   })
 }

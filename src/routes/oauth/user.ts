@@ -4,7 +4,7 @@ import { ErrorEnvelope, ProviderError } from '../../errors.js'
 import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { tokens, users } = app.sandbox
+  const { clients, tokens, users } = app.sandbox
   app.get('/api/v1/oauth/user', {
     schema: {
       summary: "The signed-in user's data: id and exactly the fields the grants allow",
@@ -16,6 +16,8 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const token = await tokens.findAccess(bearerToken(request))
     const user = token === undefined ? undefined : users.get(token.user_id)
     if (token === undefined || user === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    request.client = clients.get(token.client_id)
+    request.trackId = token.track_id
     reply.header('cache-control', 'no-store')
     return userInfo(user, token.grants)
   })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseDuration } from '../../../src/routes/sandbox/index.js'
+import { parseDuration } from '../../../src/routes/sandbox/clock.js'
 import { AUTHORIZE, CLOCK_START_S, DEMO, DEMO_AUTH, authorizeBody, testApp } from '../../helpers/app.js'
 
 t.test('durations', async (t) => {

@@ -1,0 +1,67 @@
+import type { Static } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { Fault, FaultInput } from './domain/faults.js'
+import type { Grant } from './domain/grants.js'
+import type { JournalEntry, JournalQuery } from './domain/journal.js'
+import type { Track } from './domain/tracks.js'
+import type { ClockReply } from './routes/sandbox/clock.js'
+
+/** A control call the sandbox refused: its HTTP status and the provider envelope it answered. */
+export class SandboxControlError extends Error {
+  readonly status: number
+  readonly body: unknown
+
+  constructor (status: number, body: unknown) {
+    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${status}`
+    super(message)
+    this.name = 'SandboxControlError'
+    this.status = status
+    this.body = body
+  }
+}
+
+export type ClockState = Static<typeof ClockReply>
+export type JournalFilter = { [K in keyof JournalQuery]?: K extends 'status' | 'limit' ? number | string : string }
+
+/** The `/__sandbox` routes as typed methods, with the same names and the same behaviour. */
+export interface SandboxControl {
+  approve(trackId: string, options: { user: string, grants?: Grant[] }): Promise<{ redirect_uri: string }>
+  track(trackId: string): Promise<Track & { expired: boolean }>
+  requests(filter?: JournalFilter): Promise<JournalEntry[]>
+  clearRequests(): Promise<void>
+  addFault(fault: FaultInput): Promise<Fault>
+  faults(): Promise<Fault[]>
+  clearFaults(): Promise<void>
+  clock(): Promise<ClockState>
+  setClock(instant: string | Date): Promise<ClockState>
+  /** Seconds, or a duration such as "15m", "7d". */
+  advanceClock(by: number | string): Promise<ClockState>
+  reset(): Promise<ClockState>
+}
+
+export function createControl (app: FastifyInstance, token: string | undefined): SandboxControl {
+  async function call<T> (method: 'GET' | 'POST' | 'DELETE', path: string, payload?: object): Promise<T> {
+    const res = await app.inject({
+      method,
+      url: `/__sandbox${path}`,
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload })
+    })
+    if (res.statusCode >= 400) throw new SandboxControlError(res.statusCode, res.json())
+    return (res.statusCode === 204 ? undefined : res.json()) as T
+  }
+  const track = (id: string) => `/tracks/${encodeURIComponent(id)}`
+  return {
+    approve: (trackId, options) => call('POST', `${track(trackId)}/approve`, options),
+    track: (trackId) => call('GET', track(trackId)),
+    requests: (filter = {}) => call('GET', `/requests?${new URLSearchParams(Object.entries(filter).map(([k, v]): [string, string] => [k, String(v)]))}`),
+    clearRequests: () => call('DELETE', '/requests'),
+    addFault: (fault) => call('POST', '/faults', fault),
+    faults: () => call('GET', '/faults'),
+    clearFaults: () => call('DELETE', '/faults'),
+    clock: () => call('GET', '/clock'),
+    setClock: (instant) => call('POST', '/clock', { set: instant instanceof Date ? instant.toISOString() : instant }),
+    advanceClock: (by) => call('POST', '/clock', { advance: by }),
+    reset: () => call('POST', '/reset')
+  }
+}

@@ -1,0 +1,58 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { Store } from './store.js'
+
+/** Faults waiting at once; beyond it the oldest go first. */
+export const FAULT_CAP = 100
+
+export const FaultInputSchema = Type.Object({
+  route: Type.String({ pattern: '^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\\S*$', description: 'e.g. "POST /api/v1/oauth/token"' }),
+  times: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'How many calls it hits (default 1)' })),
+  status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599, description: 'Answer this status instead of the real one' })),
+  body: Type.Optional(Type.Unknown({ description: "The body to answer (default: the provider's envelope for the status)" })),
+  delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60000, description: 'Wait this long first' })),
+  drop: Type.Optional(Type.Boolean({ description: 'Close the connection without an answer' }))
+})
+
+export type FaultInput = Static<typeof FaultInputSchema>
+
+export const FaultSchema = Type.Object({
+  id: Type.Integer(),
+  route: Type.String(),
+  remaining: Type.Integer({ description: 'Calls it will still hit' }),
+  status: Type.Optional(Type.Integer()),
+  body: Type.Optional(Type.Unknown()),
+  delay_ms: Type.Optional(Type.Integer()),
+  drop: Type.Optional(Type.Boolean())
+})
+
+export type Fault = Static<typeof FaultSchema>
+
+export interface FaultQueue {
+  add(input: FaultInput): Promise<Fault>
+  list(): Promise<Fault[]>
+  clear(): Promise<void>
+  /** The first fault queued for `METHOD path` (or the route's pattern), counted down by one call. */
+  consume(method: string, paths: string[]): Promise<Fault | undefined>
+}
+
+export function createFaultQueue (deps: { store: Store }): FaultQueue {
+  const list = deps.store.list<Fault>('faults', FAULT_CAP)
+  let next = 0
+  return {
+    async add ({ times = 1, route, ...what }) {
+      const fault: Fault = { id: ++next, route, remaining: times, ...what }
+      await list.push(fault)
+      return fault
+    },
+    list: () => list.items(),
+    async clear () {
+      await list.clear()
+      next = 0
+    },
+    consume (method, paths) {
+      const keys = new Set(paths.map((path) => `${method} ${path}`))
+      return list.takeFirst((fault) => keys.has(fault.route),
+        (fault) => fault.remaining > 1 ? { ...fault, remaining: fault.remaining - 1 } : undefined)
+    }
+  }
+}

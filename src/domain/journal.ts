@@ -1,0 +1,93 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { Store } from './store.js'
+
+/** Requests kept in the journal; beyond it the oldest go first. */
+export const JOURNAL_CAP = 1000
+/** Bodies longer than this are cut (a login page is about 4 KiB). */
+export const JOURNAL_BODY_LIMIT = 16 * 1024
+
+export const JournalEntrySchema = Type.Object({
+  id: Type.Integer({ description: 'Increases by one per recorded request' }),
+  time: Type.String({ description: 'When the request arrived, sandbox clock, ISO 8601' }),
+  method: Type.String(),
+  path: Type.String(),
+  query: Type.Record(Type.String(), Type.Unknown()),
+  status: Type.Integer(),
+  duration_ms: Type.Number(),
+  client_id: Type.Optional(Type.String()),
+  track_id: Type.Optional(Type.String()),
+  request: Type.Object({
+    headers: Type.Record(Type.String(), Type.String(), { description: 'Authorization and Cookie values are redacted' }),
+    body: Type.Optional(Type.Unknown({ description: 'Parsed; password, client_secret and code_verifier redacted' }))
+  }),
+  response: Type.Object({ body: Type.Optional(Type.Unknown({ description: 'Parsed JSON, or the text' })) }),
+  fault: Type.Optional(Type.Object({ id: Type.Integer(), status: Type.Optional(Type.Integer()), delay_ms: Type.Optional(Type.Integer()), drop: Type.Optional(Type.Boolean()) }))
+})
+
+export type JournalEntry = Static<typeof JournalEntrySchema>
+
+export const JournalQuerySchema = Type.Object({
+  method: Type.Optional(Type.String()),
+  path: Type.Optional(Type.String()),
+  client_id: Type.Optional(Type.String()),
+  track_id: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String({ pattern: '^[1-5]\\d\\d$' })),
+  limit: Type.Optional(Type.String({ pattern: '^\\d+$', description: `At most this many entries (default and cap ${JOURNAL_CAP})` }))
+})
+
+export type JournalQuery = Static<typeof JournalQuerySchema>
+
+export interface Journal {
+  readonly enabled: boolean
+  record(entry: Omit<JournalEntry, 'id'>): Promise<void>
+  /** Newest first. */
+  query(filter: JournalQuery): Promise<JournalEntry[]>
+  clear(): Promise<void>
+}
+
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
+const SECRET_FIELDS = new Set(['password', 'client_secret', 'code_verifier'])
+
+/** Header values as strings; credentials keep only their scheme (`Basic [redacted]`). */
+export function redactHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    const text = Array.isArray(value) ? value.join(', ') : value
+    out[name] = SECRET_HEADERS.has(name) ? `${/^\S+(?=\s)/.exec(text)?.[0] ?? ''} [redacted]`.trimStart() : text
+  }
+  return out
+}
+
+/** A copy with password-like fields replaced, at any depth. */
+export function redactBody (body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(redactBody)
+  if (body === null || typeof body !== 'object') return body
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? '[redacted]' : redactBody(value)]))
+}
+
+export function createJournal (deps: { store: Store, enabled: boolean }): Journal {
+  const list = deps.store.list<JournalEntry>('journal', JOURNAL_CAP)
+  let next = 0
+  return {
+    enabled: deps.enabled,
+    async record (entry) {
+      await list.push({ id: ++next, ...entry })
+    },
+    async query (filter) {
+      const limit = Math.min(Number(filter.limit ?? JOURNAL_CAP), JOURNAL_CAP)
+      const method = filter.method?.toUpperCase()
+      const matches = (await list.items()).reverse().filter((e) =>
+        (method === undefined || e.method === method) &&
+        (filter.path === undefined || e.path === filter.path) &&
+        (filter.client_id === undefined || e.client_id === filter.client_id) &&
+        (filter.track_id === undefined || e.track_id === filter.track_id) &&
+        (filter.status === undefined || e.status === Number(filter.status)))
+      return matches.slice(0, limit)
+    },
+    async clear () {
+      await list.clear()
+      next = 0
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Fault } from '../domain/faults.js'
+import { JOURNAL_BODY_LIMIT, redactBody, redactHeaders } from '../domain/journal.js'
+import { ERRORS, envelope } from '../errors.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The track a request concerns, when a route knows it (the journal records it). */
+    trackId?: string
+    /** The fault this request was given, if any. */
+    fault?: Fault
+  }
+}
+
+/** The control API, probes and static assets are neither journaled nor faulted. */
+const UNTOUCHED = /^\/(__sandbox(\/|$)|health$|ready$|openapi\.json$|login\/assets\/)/
+
+const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0]!
+
+/** The provider's envelope for any status a fault asks for. */
+export function faultBody (status: number): unknown {
+  const known = Object.values(ERRORS).find((e) => e.status === status)
+  return envelope(known?.message ?? `${STATUS_CODES[status] ?? 'Error'}.`, known?.code ?? 100000 + status)
+}
+
+function parsedResponse (payload: unknown, contentType: unknown): unknown {
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return undefined
+  const text = payload.toString()
+  if (String(contentType).startsWith('application/json')) {
+    try {
+      return JSON.parse(text)
+    } catch {}
+  }
+  return text.length > JOURNAL_BODY_LIMIT ? `${text.slice(0, JOURNAL_BODY_LIMIT)}…` : text
+}
+
+/** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
+async function controlHooks (app: FastifyInstance): Promise<void> {
+  const { faults, journal, clock } = app.sandbox
+  const arrived = new WeakMap<FastifyRequest, number>()
+  const responses = new WeakMap<FastifyRequest, unknown>()
+
+  const record = (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
+    time: new Date(arrived.get(request) ?? clock.now()).toISOString(),
+    method: request.method,
+    path: pathOf(request),
+    query: request.query as Record<string, unknown>,
+    status,
+    duration_ms: Math.round(durationMs * 100) / 100,
+    client_id: request.client?.client_id,
+    track_id: request.trackId ?? (request.query as { track_id?: string }).track_id ?? (request.body as { track_id?: string } | undefined)?.track_id,
+    request: { headers: redactHeaders(request.headers), body: redactBody(request.body) },
+    response: { body: responseBody },
+    fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop }
+  })
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (UNTOUCHED.test(pathOf(request))) return
+    if (journal.enabled) arrived.set(request, clock.now())
+    const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
+    if (fault === undefined) return
+    request.fault = fault
+    if (fault.delay_ms !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delay_ms))
+    if (fault.drop === true) {
+      if (journal.enabled) await record(request, 0, reply.elapsedTime, undefined)
+      reply.hijack()
+      request.raw.socket.destroy()
+      return reply
+    }
+    if (fault.status !== undefined) {
+      return reply.code(fault.status).type('application/json; charset=utf-8')
+        .serializer((payload) => payload as string).send(JSON.stringify(fault.body ?? faultBody(fault.status)))
+    }
+  })
+
+  if (!journal.enabled) return
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (arrived.has(request)) responses.set(request, parsedResponse(payload, reply.getHeader('content-type')))
+    return payload
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    if (arrived.has(request)) await record(request, reply.statusCode, reply.elapsedTime, responses.get(request))
+  })
+}
+
+export default fp(controlHooks, { name: 'control-hooks', fastify: '5.x', dependencies: ['sandbox-context'] })

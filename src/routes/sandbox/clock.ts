@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
+
+const DURATION = /^(\d+)([smhd])$/
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+
+/** `90`, `"90"`, `"15m"`, `"7d"` -> seconds. */
+export function parseDuration (value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : undefined
+  if (/^-?\d+$/.test(value)) return Number(value)
+  const match = DURATION.exec(value)
+  return match === null ? undefined : Number(match[1]) * UNIT_SECONDS[match[2]!]!
+}
+
+export const ClockReply = Type.Object({
+  now: Type.String({ description: 'The sandbox clock, ISO 8601' }),
+  frozen: Type.Boolean({ description: 'true when CLOCK was set: the clock moves only when told to' })
+})
+
+export const ClockChange = Type.Union([
+  Type.Object({ set: Type.String({ format: 'iso-instant', description: 'Jump to this ISO 8601 instant' }) }, { additionalProperties: false }),
+  Type.Object({
+    advance: Type.Union([Type.Integer(), Type.String({ pattern: '^(-?\\d+|\\d+[smhd])$' })], {
+      description: 'Seconds (an integer, may be negative) or a duration such as "15m", "7d"'
+    })
+  }, { additionalProperties: false })
+])
+
+export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { clock } = app.sandbox
+  const reply = () => ({ now: new Date(clock.now()).toISOString(), frozen: clock.frozen })
+
+  app.get('/clock', {
+    schema: { summary: 'Read the sandbox clock', tags: ['sandbox'], response: { 200: ClockReply, 401: ErrorEnvelope } }
+  }, async () => reply())
+
+  app.post('/clock', {
+    schema: {
+      summary: 'Set or advance the sandbox clock; every expiry follows it',
+      tags: ['sandbox'],
+      body: ClockChange,
+      response: { 200: ClockReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
+    }
+  }, async (request) => {
+    const body = request.body
+    if ('set' in body) clock.set(Date.parse(body.set))
+    else clock.advance(parseDuration(body.advance)! * 1000)
+    return reply()
+  })
+}

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { JOURNAL_CAP, JournalEntrySchema, JournalQuerySchema } from '../../domain/journal.js'
+import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
+
+export const journalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { journal } = app.sandbox
+
+  app.get('/requests', {
+    schema: {
+      summary: 'The request journal, newest first',
+      description: `The last ${JOURNAL_CAP} requests to the provider endpoints and login pages (not the control API), credentials redacted. Empty when JOURNAL=off.`,
+      tags: ['sandbox'],
+      querystring: JournalQuerySchema,
+      response: { 200: Type.Array(JournalEntrySchema), 401: ErrorEnvelope, 422: ValidationEnvelope }
+    }
+  }, async (request) => journal.query(request.query))
+
+  app.delete('/requests', {
+    schema: { summary: 'Empty the journal', tags: ['sandbox'], response: { 204: Type.Null(), 401: ErrorEnvelope } }
+  }, async (_request, reply) => {
+    await journal.clear()
+    return reply.code(204).send(null)
+  })
+}

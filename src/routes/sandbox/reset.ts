@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorEnvelope } from '../../errors.js'
+import { ClockReply } from './clock.js'
+
+export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store, clock, ids, journal, faults } = app.sandbox
+
+  app.post('/reset', {
+    schema: {
+      summary: 'Back to the start: drop every track, code, token, journal entry and fault; restore the clock and the seeded ids',
+      tags: ['sandbox'],
+      response: { 200: ClockReply, 401: ErrorEnvelope }
+    }
+  }, async () => {
+    await store.clear()
+    await journal.clear()
+    await faults.clear()
+    clock.reset()
+    ids.reset()
+    return { now: new Date(clock.now()).toISOString(), frozen: clock.frozen }
+  })
+}

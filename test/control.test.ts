@@ -1,0 +1,50 @@
+import t from 'tap'
+import { SandboxControlError, startSandbox } from '../src/index.js'
+import { DEMO_AUTH, authorizeBody } from './helpers/app.js'
+import { AIGERIM } from './helpers/flow.js'
+
+t.test('the library handle drives the control API with typed methods', async (t) => {
+  const sandbox = await startSandbox({ seed: 'lib', clock: '2030-01-01T00:00:00Z', sandboxToken: 'tok' })
+  t.teardown(() => sandbox.close())
+  const authorize = async () => {
+    const res = await fetch(`${sandbox.url}/api/v1/oauth/authorize`, { method: 'POST', headers: { authorization: DEMO_AUTH, 'content-type': 'application/json' }, body: JSON.stringify(authorizeBody) })
+    return new URL((await res.json() as { redirect_uri: string }).redirect_uri).searchParams.get('track_id')!
+  }
+  const trackId = await authorize()
+  t.match(await sandbox.track(trackId), { track_id: trackId, state: 'issued', expired: false })
+  const { redirect_uri: redirect } = await sandbox.approve(trackId, { user: AIGERIM, grants: ['read.email'] })
+  t.match(redirect, /^https:\/\/shop\.example\/callback\?authorization_code=[A-Za-z0-9]{64}$/)
+
+  t.same((await sandbox.requests({ limit: 5 })).map((e) => e.path), ['/api/v1/oauth/authorize'])
+  t.same(await sandbox.requests({ status: 401 }), [])
+  await sandbox.clearRequests()
+  t.same(await sandbox.requests(), [])
+
+  t.same(await sandbox.addFault({ route: 'GET /api/v1/oauth/user', status: 500 }), { id: 1, route: 'GET /api/v1/oauth/user', remaining: 1, status: 500 })
+  t.equal((await sandbox.faults()).length, 1)
+  t.equal((await fetch(`${sandbox.url}/api/v1/oauth/user`)).status, 500)
+  await sandbox.addFault({ route: 'GET /x', status: 500 })
+  await sandbox.clearFaults()
+  t.same(await sandbox.faults(), [])
+
+  t.same(await sandbox.clock(), { now: '2030-01-01T00:00:00.000Z', frozen: true })
+  t.same(await sandbox.advanceClock('15m'), { now: '2030-01-01T00:15:00.000Z', frozen: true })
+  t.match(await sandbox.track(trackId), { expired: true })
+  t.same(await sandbox.advanceClock(-60), { now: '2030-01-01T00:14:00.000Z', frozen: true })
+  t.same(await sandbox.setClock(new Date('2031-01-01T00:00:00Z')), { now: '2031-01-01T00:00:00.000Z', frozen: true })
+  t.same(await sandbox.setClock('2032-01-01T00:00:00Z'), { now: '2032-01-01T00:00:00.000Z', frozen: true })
+  t.same(await sandbox.reset(), { now: '2030-01-01T00:00:00.000Z', frozen: true })
+  t.equal(await authorize(), trackId, 'after a reset the seeded ids start again')
+})
+
+t.test('refusals reject with the status and the envelope', async (t) => {
+  const sandbox = await startSandbox()
+  t.teardown(() => sandbox.close())
+  const error = await sandbox.track('nope').catch((e: unknown) => e)
+  t.ok(error instanceof SandboxControlError)
+  t.match(error, { status: 404, message: 'No track nope (unknown, or expired more than an hour ago).', body: { error: { code: 100404 } } })
+  const invalid = await sandbox.addFault({ route: 'nope' } as never).catch((e: SandboxControlError) => e)
+  t.match(invalid, { status: 422, message: 'Error validating transmitted data.' })
+  const bare = new SandboxControlError(502, undefined)
+  t.equal(bare.message, 'HTTP 502')
+})

@@ -1,0 +1,63 @@
+import t from 'tap'
+import { testApp } from '../../helpers/app.js'
+import { AIGERIM, ASEL_DENIES, MARAT_LOCKED, authorize, exchange, userData } from '../../helpers/flow.js'
+
+const approve = (app: Awaited<ReturnType<typeof testApp>>['app'], trackId: string, payload: object) =>
+  app.inject({ method: 'POST', url: `/__sandbox/tracks/${trackId}/approve`, payload })
+
+t.test('approve by id, phone or e-mail: the merchant redirect with a working code', async (t) => {
+  const { app } = await testApp(t)
+  for (const user of [AIGERIM, '+77015550101', 'aigerim.sarsenbayeva@example.com']) {
+    const { trackId } = await authorize(app, { redirect_uri: 'https://shop.example/cb?x=1', grants: ['read.firstname', 'read.email'] })
+    const res = await approve(app, trackId, { user })
+    t.equal(res.statusCode, 200, user)
+    const location = new URL(res.json().redirect_uri)
+    t.equal(`${location.origin}${location.pathname}?x=${location.searchParams.get('x')}`, 'https://shop.example/cb?x=1')
+    const code = location.searchParams.get('authorization_code')!
+    const pair = (await exchange(app, code)).json()
+    t.same((await userData(app, pair.access_token)).json(), { id: AIGERIM, firstname: 'Aigerim', email: 'aigerim.sarsenbayeva@example.com' })
+    t.match((await app.sandbox.tracks.find(trackId)), { state: 'exchanged', user_id: AIGERIM })
+  }
+})
+
+t.test('approve a subset of the grants', async (t) => {
+  const { app } = await testApp(t)
+  const { trackId } = await authorize(app, { redirect_uri: 'https://shop.example/cb', grants: ['read.firstname', 'read.email'] })
+  const code = new URL((await approve(app, trackId, { user: AIGERIM, grants: ['read.email'] })).json().redirect_uri).searchParams.get('authorization_code')!
+  t.same((await userData(app, (await exchange(app, code)).json().access_token)).json(), { id: AIGERIM, email: 'aigerim.sarsenbayeva@example.com' })
+})
+
+t.test('the same rules as the login page', async (t) => {
+  const { app } = await testApp(t, { trackTtl: 60 })
+  const denies = await authorize(app)
+  const denied = await approve(app, denies.trackId, { user: ASEL_DENIES })
+  t.equal(denied.statusCode, 200)
+  t.same(denied.json(), { redirect_uri: 'https://shop.example/callback?error_code=100102' }, 'a persona that denies gets the deny redirect')
+
+  const cases: Array<[string, () => Promise<string>, object, number, string]> = [
+    ['locked persona', async () => (await authorize(app)).trackId, { user: MARAT_LOCKED }, 403, 'This Freedom ID account is locked. Choose another account.'],
+    ['unknown user', async () => (await authorize(app)).trackId, { user: 'nobody@example.com' }, 404, 'There is no such test persona.'],
+    ['unknown track', async () => '11111111-1111-4111-8111-111111111111', { user: AIGERIM }, 404, 'This login link is not valid. Go back to the shop and start again.'],
+    ['used track', async () => denies.trackId, { user: AIGERIM }, 409, 'This login link has already been used. Go back to the shop and start again.'],
+    ['grants beyond the asked ones', async () => (await authorize(app)).trackId, { user: AIGERIM, grants: ['read.cards'] }, 422, 'Only grants the shop asked for can be given.']
+  ]
+  for (const [name, track, payload, status, message] of cases) {
+    const res = await approve(app, await track(), payload)
+    t.equal(res.statusCode, status, name)
+    t.same(res.json(), { error: { message, code: 100000 + status } }, name)
+  }
+  const expired = await authorize(app)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
+  const late = await approve(app, expired.trackId, { user: AIGERIM })
+  t.equal(late.statusCode, 410)
+  t.same(late.json(), { error: { message: 'This login link has expired. Go back to the shop and start again.', code: 100410 } })
+})
+
+t.test('bad bodies: the validation envelope', async (t) => {
+  const { app } = await testApp(t)
+  const { trackId } = await authorize(app)
+  const res = await approve(app, trackId, { grants: ['read.everything'] })
+  t.equal(res.statusCode, 422)
+  t.same(res.json(), { error: { message: 'Error validating transmitted data.', errors: { user: ['The User field is required.'], 'grants.0': ['The selected grants.0 is invalid.'] } } })
+  t.equal((await app.sandbox.tracks.find(trackId))?.state, 'issued')
+})
