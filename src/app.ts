@@ -27,6 +27,7 @@ import { loginRoutes } from './routes/login/index.js'
 import { authorizeRoute } from './routes/oauth/authorize.js'
 import { tokenRoutes } from './routes/oauth/token.js'
 import { userRoutes } from './routes/oauth/user.js'
+import { provisioningRoutes } from './routes/oauth/provisioning.js'
 import { sandboxRoutes } from './routes/sandbox/index.js'
 
 export const BODY_LIMIT = 64 * 1024
@@ -110,6 +111,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(authorizeRoute)
   await app.register(tokenRoutes)
   await app.register(userRoutes)
+  await app.register(provisioningRoutes)
   await app.register(loginRoutes)
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })
   return app

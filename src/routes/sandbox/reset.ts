@@ -3,11 +3,11 @@ import { ErrorEnvelope } from '../../errors.js'
 import { ClockReply } from './clock.js'
 
 export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, clock, ids, journal, faults } = app.sandbox
+  const { store, clock, ids, journal, faults, users } = app.sandbox
 
   app.post('/reset', {
     schema: {
-      summary: 'Back to the start: drop every track, code, token, journal entry and fault; restore the clock and the seeded ids',
+      summary: 'Back to the start: drop every track, code, token, journal entry, fault and provisioned user; restore the clock and the seeded ids',
       tags: ['sandbox'],
       response: { 200: ClockReply, 401: ErrorEnvelope }
     }
@@ -17,6 +17,7 @@ export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await faults.clear()
     clock.reset()
     ids.reset()
+    users.reset()
     return { now: new Date(clock.now()).toISOString(), frozen: clock.frozen }
   })
 }

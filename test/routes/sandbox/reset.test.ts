@@ -29,3 +29,18 @@ t.test('reset drops everything and restores the clock; seeded runs repeat byte f
   t.same(second.bodies, first.bodies)
   t.ok((await authorize(app)).trackId)
 })
+
+t.test('reset removes provisioned users and undoes updates', async (t) => {
+  const { app } = await testApp(t)
+  const token = (await exchange(app, (await approve(app)).code)).json().access_token
+  const headers = { authorization: `Bearer ${token}` }
+  const created = await app.inject({ method: 'POST', url: '/api/v1/oauth/user', headers, payload: { phone: '+77015559999', firstname: 'New' } })
+  t.equal(created.statusCode, 200)
+  const id = created.json().freedom_id
+  await app.inject({ method: 'PUT', url: '/api/v1/oauth/user', headers, payload: { freedom_id: '5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01', firstname: 'Changed' } })
+  t.equal(app.sandbox.users.get(id)?.firstname, 'New')
+  await app.inject({ method: 'POST', url: '/__sandbox/reset' })
+  t.equal(app.sandbox.users.get(id), undefined)
+  t.equal(app.sandbox.users.find('+77015559999'), undefined)
+  t.equal(app.sandbox.users.get('5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01')?.firstname, 'Aigerim')
+})
