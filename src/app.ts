@@ -9,6 +9,7 @@ import type { Fixtures } from './domain/fixtures.js'
 import { createIds, type Ids } from './domain/ids.js'
 import { createMemoryStore, type Store } from './domain/store.js'
 import { createCodeService } from './domain/codes.js'
+import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
 import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
@@ -43,6 +44,8 @@ export interface AppOptions {
   store?: Store
   /** Where log lines go (default: stdout). */
   logStream?: DestinationStream
+  /** Timeout and retries of revoke_uri deliveries (default: 5 s, 3 attempts, 1 s backoff). */
+  deliveryPolicy?: DeliveryPolicy
 }
 
 /** Builds a sandbox with every route registered. It never listens and never reads the environment. */
@@ -82,6 +85,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     login: createLoginFlow({ tracks, users, codes }),
     journal: createJournal({ store, enabled: config.journal === 'on' }),
     faults: createFaultQueue({ store }),
+    deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
     publicUrl: () => publicUrl
   }
   // Known once listening (PORT=0 picks the port then); worked out once, not per request.

@@ -2,6 +2,7 @@ import type { Config } from './config.js'
 import type { Clock } from './domain/clock.js'
 import type { ClientRegistry } from './domain/clients.js'
 import type { CodeService } from './domain/codes.js'
+import type { Deliveries } from './domain/deliveries.js'
 import type { FaultQueue } from './domain/faults.js'
 import type { Journal } from './domain/journal.js'
 import type { Client } from './domain/fixtures.js'
@@ -26,6 +27,7 @@ export interface SandboxContext {
   login: LoginFlow
   journal: Journal
   faults: FaultQueue
+  deliveries: Deliveries
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
 }

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import type { Delivery } from './domain/deliveries.js'
 import type { Fault, FaultInput } from './domain/faults.js'
 import type { Grant } from './domain/grants.js'
 import type { JournalEntry, JournalQuery } from './domain/journal.js'
@@ -37,6 +38,9 @@ export interface SandboxControl {
   /** Seconds, or a duration such as "15m", "7d". */
   advanceClock(by: number | string): Promise<ClockState>
   reset(): Promise<ClockState>
+  /** End a user's Freedom ID session (id, phone or e-mail): tokens die, revoke_uri calls start. */
+  logout(user: string): Promise<{ user_id: string, tokens_ended: number, deliveries: Delivery[] }>
+  deliveries(): Promise<Delivery[]>
 }
 
 export function createControl (app: FastifyInstance, token: string | undefined): SandboxControl {
@@ -62,6 +66,8 @@ export function createControl (app: FastifyInstance, token: string | undefined):
     clock: () => call('GET', '/clock'),
     setClock: (instant) => call('POST', '/clock', { set: instant instanceof Date ? instant.toISOString() : instant }),
     advanceClock: (by) => call('POST', '/clock', { advance: by }),
-    reset: () => call('POST', '/reset')
+    reset: () => call('POST', '/reset'),
+    logout: (user) => call('POST', `/users/${encodeURIComponent(user)}/logout`),
+    deliveries: () => call('GET', '/deliveries')
   }
 }

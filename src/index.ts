@@ -7,6 +7,7 @@ export { ConfigError, loadConfig, type Config, type SandboxOptions } from './con
 export { FixtureError, loadFixtures, type Client, type Fixtures, type User } from './domain/fixtures.js'
 export { GRANTS, type Grant } from './domain/grants.js'
 export { SandboxControlError, type ClockState, type JournalFilter, type SandboxControl } from './control.js'
+export type { Delivery } from './domain/deliveries.js'
 export type { Fault, FaultInput } from './domain/faults.js'
 export type { JournalEntry } from './domain/journal.js'
 export type { Track } from './domain/tracks.js'

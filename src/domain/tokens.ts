@@ -22,6 +22,13 @@ export interface TokenService {
   /** A new pair for a live refresh token, which dies at once (a racing second use gets nothing). */
   refresh(refreshToken: string): Promise<TokenRecord | undefined>
   findAccess(accessToken: string): Promise<TokenRecord | undefined>
+  /**
+   * The user's Freedom ID session ends: every pair of theirs with a live access or refresh token
+   * stops working at once; answers those pairs (their ids go to the clients' revoke_uri).
+   */
+  endSession(userId: string): Promise<TokenRecord[]>
+  /** The live pair of a refresh token, without using it up (the OIDC endpoint checks its client first). */
+  findRefresh(refreshToken: string): Promise<TokenRecord | undefined>
 }
 
 export interface TokenLifetimes {
@@ -33,6 +40,9 @@ export interface TokenLifetimes {
 export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
   const access = deps.store.collection<TokenRecord>('access_tokens')
   const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
+  // Every pair issued to a user, so a logout can find them; kept while any of them may live.
+  const sessions = deps.store.collection<TokenRecord[]>('sessions')
+  const lastsUntil = (r: TokenRecord) => Math.max(r.access_expires_at, r.refresh_expires_at)
 
   const issue: TokenService['issue'] = async (input) => {
     // Whole seconds, so the expiries Freedom ID prints (`.000000Z`) are the real ones.
@@ -48,6 +58,8 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     }
     await access.put(record.access_token, record, record.access_expires_at)
     await refresh.put(record.refresh_token, record, record.refresh_expires_at)
+    const pairs = [...(await sessions.get(record.user_id) ?? []).filter((r) => lastsUntil(r) > now), record]
+    await sessions.put(record.user_id, pairs, Math.max(...pairs.map(lastsUntil)))
     return record
   }
 
@@ -58,6 +70,16 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
       if (old === undefined) return undefined
       return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: old.grants })
     },
-    findAccess: (accessToken) => access.get(accessToken)
+    findAccess: (accessToken) => access.get(accessToken),
+    async endSession (userId) {
+      const ended: TokenRecord[] = []
+      for (const pair of await sessions.take(userId) ?? []) {
+        const liveAccess = await access.take(pair.access_token)
+        const liveRefresh = await refresh.take(pair.refresh_token)
+        if (liveAccess !== undefined || liveRefresh !== undefined) ended.push(pair)
+      }
+      return ended
+    },
+    findRefresh: (refreshToken) => refresh.get(refreshToken)
   }
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type AppOptions } from '../../src/app.js'
 import { BUNDLED_FIXTURES, loadConfig, type SandboxOptions } from '../../src/config.js'
 import { loadFixtures, type Fixtures } from '../../src/domain/fixtures.js'
 
@@ -36,7 +36,7 @@ export interface TestApp {
  * A sandbox built for one test (seeded ids, a frozen clock at 2030-01-01, silent unless asked),
  * closed when the test ends. Settings as `startSandbox` takes them override those defaults.
  */
-export async function testApp (t: Teardown, settings: SandboxOptions = {}, fixtures?: Fixtures): Promise<TestApp> {
+export async function testApp (t: Teardown, settings: SandboxOptions = {}, fixtures?: Fixtures, extra: Partial<AppOptions> = {}): Promise<TestApp> {
   const logs: Array<Record<string, unknown>> = []
   const logStream = new Writable({
     write (chunk, _encoding, done) {
@@ -45,7 +45,7 @@ export async function testApp (t: Teardown, settings: SandboxOptions = {}, fixtu
     }
   })
   const config = loadConfig({ seed: 'test', clock: CLOCK, logLevel: 'info', publicUrl: 'http://sandbox.test' }, settings)
-  const app = await buildApp({ config, fixtures: fixtures ?? await bundledFixtures(), logStream })
+  const app = await buildApp({ ...extra, config, fixtures: fixtures ?? await bundledFixtures(), logStream })
   t.teardown(() => app.close())
   return { app, logs }
 }

@@ -5,6 +5,7 @@ import { clockRoutes } from './clock.js'
 import { faultRoutes } from './faults.js'
 import { journalRoutes } from './journal.js'
 import { resetRoutes } from './reset.js'
+import { sessionRoutes } from './sessions.js'
 import { trackRoutes } from './tracks.js'
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
@@ -31,4 +32,5 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(journalRoutes)
   await app.register(faultRoutes)
   await app.register(resetRoutes)
+  await app.register(sessionRoutes)
 }

@@ -3,11 +3,11 @@ import { ErrorEnvelope } from '../../errors.js'
 import { ClockReply } from './clock.js'
 
 export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, clock, ids, journal, faults, users } = app.sandbox
+  const { store, clock, ids, journal, faults, users, deliveries } = app.sandbox
 
   app.post('/reset', {
     schema: {
-      summary: 'Back to the start: drop every track, code, token, journal entry, fault and provisioned user; restore the clock and the seeded ids',
+      summary: 'Back to the start: drop every track, code, token, journal entry, fault, delivery and provisioned user; restore the clock and the seeded ids',
       tags: ['sandbox'],
       response: { 200: ClockReply, 401: ErrorEnvelope }
     }
@@ -15,6 +15,7 @@ export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await store.clear()
     await journal.clear()
     await faults.clear()
+    await deliveries.clear()
     clock.reset()
     ids.reset()
     users.reset()

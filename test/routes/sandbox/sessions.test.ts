@@ -1,0 +1,78 @@
+import t, { type Test } from 'tap'
+import { bundledFixtures, basic, testApp } from '../../helpers/app.js'
+import { startReceiver } from '../../helpers/receiver.js'
+import { AIGERIM, DANIYAR, approve, exchange, refresh, userData } from '../../helpers/flow.js'
+
+const SHOP = { client_id: '2c7e8a41-5d3b-4f6e-9a1c-7b2d4e6f8a10', client_secret: 'shop-secret', name: 'Shop with revoke_uri' }
+const QUIET = { client_id: '3d8f9b52-6e4c-4a7f-8b2d-8c3e5f7a9b21', client_secret: 'quiet-secret', name: 'Shop without one' }
+
+async function setup (t: Test, respond: (n: number) => number | 'hang') {
+  const receiver = await startReceiver(respond)
+  t.teardown(receiver.close)
+  const { users } = await bundledFixtures()
+  const { app } = await testApp(t, {}, { clients: [{ ...SHOP, revoke_uri: `${receiver.url}/freedom-id/revoke` }, QUIET], users },
+    { deliveryPolicy: { timeoutMs: 150, attempts: 2, backoffMs: 10 } })
+  const signIn = async (client: typeof SHOP, persona = AIGERIM) => {
+    const authorization = basic(client.client_id, client.client_secret)
+    return (await exchange(app, (await approve(app, { authorization, persona })).code, authorization)).json()
+  }
+  return { app, receiver, signIn }
+}
+
+t.test('logout: every live token of the user dies, each client with a revoke_uri hears of each', async (t) => {
+  const { app, receiver, signIn } = await setup(t, () => 204)
+  const first = await signIn(SHOP)
+  const rotated = (await refresh(app, first.refresh_token)).json()
+  const quiet = await signIn(QUIET)
+  const other = await signIn(SHOP, DANIYAR)
+
+  const res = await app.inject({ method: 'POST', url: '/__sandbox/users/+77015550101/logout' })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.equal(body.user_id, AIGERIM)
+  t.equal(body.tokens_ended, 3, 'the rotated pair (its access token still lived), the new pair and the other client\'s pair')
+  t.same(body.deliveries.map((d: { body: { id: string }, target: string, outcome: string }) => [d.body.id, d.target, d.outcome]), [
+    [first.id, `${receiver.url}/freedom-id/revoke`, 'pending'],
+    [rotated.id, `${receiver.url}/freedom-id/revoke`, 'pending']
+  ])
+  await app.sandbox.deliveries.settled()
+  t.same(receiver.received.map((r) => [r.method, r.path, r.contentType, r.body]), [
+    ['POST', '/freedom-id/revoke', 'application/json', { id: first.id }],
+    ['POST', '/freedom-id/revoke', 'application/json', { id: rotated.id }]
+  ])
+  for (const token of [first.access_token, rotated.access_token, quiet.access_token]) t.equal((await userData(app, token)).statusCode, 401)
+  t.equal((await refresh(app, rotated.refresh_token)).statusCode, 401)
+  t.equal((await userData(app, other.access_token)).statusCode, 200, 'another user\'s tokens live on')
+
+  const listed = (await app.inject({ method: 'GET', url: '/__sandbox/deliveries' })).json()
+  t.match(listed, [{ id: 1, outcome: 'delivered', client_id: SHOP.client_id, user_id: AIGERIM, attempts: [{ status: 204 }] }, { id: 2, outcome: 'delivered' }])
+  const again = (await app.inject({ method: 'POST', url: `/__sandbox/users/${AIGERIM}/logout` })).json()
+  t.same(again, { user_id: AIGERIM, tokens_ended: 0, deliveries: [] }, 'nothing left to end')
+})
+
+t.test('a failing receiver and a hanging one: bounded retries, outcomes listed, requests never wait', async (t) => {
+  const failing = await setup(t, () => 500)
+  await failing.signIn(SHOP)
+  await failing.app.inject({ method: 'POST', url: `/__sandbox/users/${AIGERIM}/logout` })
+  await failing.app.sandbox.deliveries.settled()
+  t.match((await failing.app.inject({ method: 'GET', url: '/__sandbox/deliveries' })).json(), [{ outcome: 'failed', attempts: [{ status: 500 }, { status: 500 }] }])
+  t.equal(failing.receiver.received.length, 2)
+
+  const hanging = await setup(t, () => 'hang')
+  await hanging.signIn(SHOP)
+  const started = performance.now()
+  const res = await hanging.app.inject({ method: 'POST', url: `/__sandbox/users/${AIGERIM}/logout` })
+  t.ok(performance.now() - started < 100, 'the logout answers without waiting for the receiver')
+  t.match(res.json(), { deliveries: [{ outcome: 'pending' }] })
+  await hanging.app.sandbox.deliveries.settled()
+  t.match((await hanging.app.inject({ method: 'GET', url: '/__sandbox/deliveries' })).json(), [{ outcome: 'failed', attempts: [{ error: 'no answer within 150 ms' }, { error: 'no answer within 150 ms' }] }])
+  t.equal((await hanging.app.inject({ method: 'DELETE', url: '/__sandbox/deliveries' })).statusCode, 204)
+  t.same((await hanging.app.inject({ method: 'GET', url: '/__sandbox/deliveries' })).json(), [])
+})
+
+t.test('unknown users: 404', async (t) => {
+  const { app } = await testApp(t)
+  const res = await app.inject({ method: 'POST', url: '/__sandbox/users/nobody/logout' })
+  t.equal(res.statusCode, 404)
+  t.same(res.json(), { error: { message: 'No user nobody.', code: 100404 } })
+})
