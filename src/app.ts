@@ -7,6 +7,7 @@ import { createClientRegistry } from './domain/clients.js'
 import { createClock, type Clock } from './domain/clock.js'
 import type { Fixtures } from './domain/fixtures.js'
 import { createIds, type Ids } from './domain/ids.js'
+import { createKycService } from './domain/kyc.js'
 import { createMemoryStore, type Store } from './domain/store.js'
 import { createCodeService } from './domain/codes.js'
 import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
@@ -28,6 +29,7 @@ import { loginRoutes } from './routes/login/index.js'
 import { authorizeRoute } from './routes/oauth/authorize.js'
 import { tokenRoutes } from './routes/oauth/token.js'
 import { userRoutes } from './routes/oauth/user.js'
+import { getProfileRoutes } from './routes/oauth/get-profile.js'
 import { provisioningRoutes } from './routes/oauth/provisioning.js'
 import { sandboxRoutes } from './routes/sandbox/index.js'
 
@@ -83,6 +85,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     codes,
     tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
     login: createLoginFlow({ tracks, users, codes }),
+    kyc: createKycService({ store, clock }),
     journal: createJournal({ store, enabled: config.journal === 'on' }),
     faults: createFaultQueue({ store }),
     deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
@@ -115,6 +118,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(authorizeRoute)
   await app.register(tokenRoutes)
   await app.register(userRoutes)
+  await app.register(getProfileRoutes)
   await app.register(provisioningRoutes)
   await app.register(loginRoutes)
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })

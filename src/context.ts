@@ -7,6 +7,7 @@ import type { FaultQueue } from './domain/faults.js'
 import type { Journal } from './domain/journal.js'
 import type { Client } from './domain/fixtures.js'
 import type { Ids } from './domain/ids.js'
+import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
 import type { Store } from './domain/store.js'
 import type { TokenService } from './domain/tokens.js'
@@ -25,6 +26,7 @@ export interface SandboxContext {
   codes: CodeService
   tokens: TokenService
   login: LoginFlow
+  kyc: KycService
   journal: Journal
   faults: FaultQueue
   deliveries: Deliveries
