@@ -1,18 +1,27 @@
 import t from 'tap'
-import { testApp } from '../../helpers/app.js'
 import { approve, authorize, exchange, refresh, userData } from '../../helpers/flow.js'
+import { AUTHORIZE, DEMO_AUTH, testApp } from '../../helpers/app.js'
 
 t.test('reset drops everything and restores the clock; seeded runs repeat byte for byte', async (t) => {
   const { app } = await testApp(t)
+  // authorize, headless approve, token, refresh, user, KYC: every body the merchant sees.
   const run = async () => {
     const bodies: string[] = []
-    const { trackId, code } = await approve(app)
-    bodies.push(trackId, code)
+    const authorized = await app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: { redirect_uri: 'https://shop.example/cb', grants: ['read.email', 'read.firstname', 'read.profile'] } })
+    const trackId = new URL(authorized.json().redirect_uri).searchParams.get('track_id')!
+    const approved = await app.inject({ method: 'POST', url: `/__sandbox/tracks/${trackId}/approve`, payload: { user: '+77015550101' } })
+    const code = new URL(approved.json().redirect_uri).searchParams.get('authorization_code')!
     const pair = await exchange(app, code)
-    bodies.push(pair.body)
     await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: '1h' } })
     const rotated = await refresh(app, pair.json().refresh_token)
-    bodies.push(rotated.body, (await userData(app, rotated.json().access_token)).body)
+    const access = { authorization: `Bearer ${rotated.json().access_token}` }
+    const user = await userData(app, rotated.json().access_token)
+    const requestId = '3f2c1a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f'
+    const kyc = await app.inject({ method: 'POST', url: '/api/v1/oauth/get-profile', headers: access, payload: { request_id: requestId } })
+    await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 30 } })
+    const status = await app.inject({ method: 'GET', url: `/api/v1/oauth/get-profile/status?request_id=${requestId}`, headers: access })
+    t.equal(status.json().status, 'completed')
+    bodies.push(authorized.body, approved.body, pair.body, rotated.body, user.body, kyc.body, status.body)
     return { bodies, pair: pair.json(), trackId }
   }
   const first = await run()
