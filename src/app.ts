@@ -7,8 +7,10 @@ import { createClientRegistry } from './domain/clients.js'
 import { createClock, type Clock } from './domain/clock.js'
 import type { Fixtures } from './domain/fixtures.js'
 import { createIds, type Ids } from './domain/ids.js'
+import { createIdTokenService } from './domain/id-token.js'
 import { createKycService } from './domain/kyc.js'
 import { createMemoryStore, type Store } from './domain/store.js'
+import { signingKeySource } from './domain/signing-key.js'
 import { createCodeService } from './domain/codes.js'
 import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
@@ -26,6 +28,7 @@ import { REDACT, RequestLog } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
 import { healthRoutes } from './routes/health/index.js'
 import { loginRoutes } from './routes/login/index.js'
+import { oidcRoutes } from './routes/oidc/index.js'
 import { authorizeRoute } from './routes/oauth/authorize.js'
 import { tokenRoutes } from './routes/oauth/token.js'
 import { userRoutes } from './routes/oauth/user.js'
@@ -53,6 +56,8 @@ export interface AppOptions {
 /** Builds a sandbox with every route registered. It never listens and never reads the environment. */
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const { config, fixtures } = options
+  // A SIGNING_KEY file is read now: a bad one stops the start (a ConfigError) before anything runs.
+  const signingKey = await signingKeySource(config)
   const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock))
   const ids = options.ids ?? createIds(config.seed)
   const store = options.store ?? createMemoryStore({ now: clock.now })
@@ -89,6 +94,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     journal: createJournal({ store, enabled: config.journal === 'on' }),
     faults: createFaultQueue({ store }),
     deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
+    idTokens: createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl }),
     publicUrl: () => publicUrl
   }
   // Known once listening (PORT=0 picks the port then); worked out once, not per request.
@@ -118,6 +124,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(authorizeRoute)
   await app.register(tokenRoutes)
   await app.register(userRoutes)
+  await app.register(oidcRoutes)
   await app.register(getProfileRoutes)
   await app.register(provisioningRoutes)
   await app.register(loginRoutes)

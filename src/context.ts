@@ -7,6 +7,7 @@ import type { FaultQueue } from './domain/faults.js'
 import type { Journal } from './domain/journal.js'
 import type { Client } from './domain/fixtures.js'
 import type { Ids } from './domain/ids.js'
+import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
 import type { Store } from './domain/store.js'
@@ -30,6 +31,8 @@ export interface SandboxContext {
   journal: Journal
   faults: FaultQueue
   deliveries: Deliveries
+  /** Signs OIDC id_tokens; its issuer() and jwks() feed discovery. */
+  idTokens: IdTokenService
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
 }

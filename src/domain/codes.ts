@@ -3,6 +3,14 @@ import type { Grant } from './grants.js'
 import type { Ids } from './ids.js'
 import type { Store } from './store.js'
 
+/** What a code from `/openid` is bound to besides its client: the token request must match it. */
+export interface OidcBinding {
+  redirect_uri: string
+  nonce: string
+  /** S256 PKCE challenge, when the authorization request carried one. */
+  code_challenge?: string
+}
+
 export interface CodeRecord {
   code: string
   track_id: string
@@ -10,28 +18,41 @@ export interface CodeRecord {
   user_id: string
   grants: Grant[]
   expires_at: number
+  /** Set on codes of the OIDC flow (`/openid`), absent on the OAuth2 flow's. */
+  oidc?: OidcBinding
 }
+
+/** Which token endpoint may redeem a code: each flow's codes only at its own. */
+export type CodeFlow = 'oauth2' | 'oidc'
+
+const flowOf = (record: CodeRecord): CodeFlow => record.oidc === undefined ? 'oauth2' : 'oidc'
 
 export interface CodeService {
   issue(input: Omit<CodeRecord, 'code' | 'expires_at'>): Promise<CodeRecord>
+  /** The live code, if it was issued to this client by this flow; nothing is used up. */
+  find(code: string, clientId: string, flow?: CodeFlow): Promise<CodeRecord | undefined>
   /**
-   * Redeems a code for the client it was issued to, once. A code presented by another client is
-   * refused and stays valid for its own client: a bad request takes nothing away.
+   * Redeems a code for the client it was issued to, once. A code presented by another client (or
+   * at the other flow's token endpoint) is refused and stays valid: a bad request takes nothing away.
    */
-  redeem(code: string, clientId: string): Promise<CodeRecord | undefined>
+  redeem(code: string, clientId: string, flow?: CodeFlow): Promise<CodeRecord | undefined>
 }
 
 export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): CodeService {
   const codes = deps.store.collection<CodeRecord>('codes')
+  const find: CodeService['find'] = async (code, clientId, flow = 'oauth2') => {
+    const record = await codes.get(code)
+    return record === undefined || record.client_id !== clientId || flowOf(record) !== flow ? undefined : record
+  }
   return {
     async issue (input) {
       const record = { ...input, code: deps.ids.code(), expires_at: deps.clock.now() + deps.ttlSeconds * 1000 }
       await codes.put(record.code, record, record.expires_at)
       return record
     },
-    async redeem (code, clientId) {
-      const record = await codes.get(code)
-      if (record === undefined || record.client_id !== clientId) return undefined
+    find,
+    async redeem (code, clientId, flow = 'oauth2') {
+      if (await find(code, clientId, flow) === undefined) return undefined
       return codes.take(code)
     }
   }

@@ -7,6 +7,9 @@ import type { UserDirectory } from './users.js'
 /** The `error_code` a denied login carries back to the merchant (seen in the docs' sample redirect_uri). */
 export const DENIED_ERROR_CODE = 100102
 
+/** What a denied OIDC login carries back, as OIDC clients expect (RFC 6749 section 4.1.2.1). */
+export const OIDC_DENIED = { error: 'access_denied', error_description: 'The user denied access.' }
+
 export const LOGIN_FAILURES = {
   unknown_track: { status: 404, message: 'This login link is not valid. Go back to the shop and start again.' },
   expired: { status: 410, message: 'This login link has expired. Go back to the shop and start again.' },
@@ -54,7 +57,10 @@ export interface LoginFlow {
   /** Marks an issued track as opened: someone has seen the login page. */
   open(trackId: string): Promise<Track>
   signIn(trackId: string, credentials: Credentials): Promise<SignedIn>
-  /** Allow (with all asked grants, or a subset) or deny; answers the merchant redirect. */
+  /**
+   * Allow (with all asked grants, or a subset) or deny; answers the merchant redirect: with
+   * `authorization_code` (or `error_code`), or on an OIDC track with `code` and `state` (or `error`).
+   */
   consent(trackId: string, decision: 'allow' | 'deny', grants?: Grant[]): Promise<string>
 }
 
@@ -71,6 +77,7 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
 
   const deny = async (track: Track): Promise<string> => {
     await tracks.save({ ...track, state: 'denied' })
+    if (track.oidc !== undefined) return redirectWith(track.redirect_uri, { ...OIDC_DENIED, state: track.oidc.state })
     return redirectWith(track.redirect_uri, { error_code: String(DENIED_ERROR_CODE) })
   }
 
@@ -99,8 +106,16 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
       if (decision === 'deny') return deny(track)
       const given = grants ?? track.grants
       if (given.some((grant) => !track.grants.includes(grant))) throw new LoginError('invalid_grants')
-      const code = await codes.issue({ track_id: track.track_id, client_id: track.client_id, user_id: track.user_id, grants: given })
+      const { oidc } = track
+      const code = await codes.issue({
+        track_id: track.track_id,
+        client_id: track.client_id,
+        user_id: track.user_id,
+        grants: given,
+        ...(oidc === undefined ? {} : { oidc: { redirect_uri: track.redirect_uri, nonce: oidc.nonce, code_challenge: oidc.code_challenge } })
+      })
       await tracks.save({ ...track, state: 'code_issued' })
+      if (oidc !== undefined) return redirectWith(track.redirect_uri, { code: code.code, state: oidc.state })
       return redirectWith(track.redirect_uri, { authorization_code: code.code })
     }
   }

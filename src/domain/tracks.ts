@@ -5,7 +5,7 @@ import type { Ids } from './ids.js'
 import type { Store } from './store.js'
 
 /**
- * A track is one login attempt: what `POST /api/v1/oauth/authorize` creates and the login page
+ * A track is one login attempt: what `POST /api/v1/oauth/authorize` (or `GET /openid`) creates and the login page
  * (`/login?track_id=`) walks through: issued -> opened -> signed_in -> code_issued -> exchanged,
  * or denied; expired is a matter of time, not of state.
  */
@@ -15,6 +15,15 @@ export type TrackState = typeof TRACK_STATES[number]
 /** States in which the login link has done its job and cannot be used again. */
 export const FINISHED_STATES: ReadonlySet<TrackState> = new Set(['code_issued', 'exchanged', 'denied'])
 
+/** What an OIDC track (from `GET /openid`) carries besides an OAuth2 track's fields. */
+export const TrackOidcSchema = Type.Object({
+  state: Type.String({ description: 'The merchant\'s state, echoed on the redirect' }),
+  nonce: Type.String({ description: 'Echoed in the id_token' }),
+  code_challenge: Type.Optional(Type.String({ description: 'PKCE S256 challenge; the token request must then send the code_verifier' }))
+})
+
+export type TrackOidc = Static<typeof TrackOidcSchema>
+
 export const TrackSchema = Type.Object({
   track_id: Type.String({ format: 'uuid' }),
   client_id: Type.String(),
@@ -22,6 +31,8 @@ export const TrackSchema = Type.Object({
   grants: Type.Array(GrantSchema),
   state: Type.Union(TRACK_STATES.map((s) => Type.Literal(s))),
   user_id: Type.Optional(Type.String({ description: 'who signed in, once someone has' })),
+  kind: Type.Optional(Type.Literal('oidc', { description: 'oidc for a track from GET /openid; absent for the OAuth2 flow' })),
+  oidc: Type.Optional(TrackOidcSchema),
   created_at: Type.String({ description: 'ISO 8601 instant' }),
   expires_at: Type.String({ description: 'ISO 8601 instant' })
 })
@@ -32,7 +43,8 @@ export type Track = Static<typeof TrackSchema>
 export const EXPIRED_RETENTION_MS = 60 * 60 * 1000
 
 export interface TrackService {
-  issue(input: { clientId: string, redirectUri: string, grants: Grant[] }): Promise<Track>
+  /** An OAuth2 track, or with `oidc` an OIDC one (its consent redirects with `code` and `state`). */
+  issue(input: { clientId: string, redirectUri: string, grants: Grant[], oidc?: TrackOidc }): Promise<Track>
   find(trackId: string): Promise<Track | undefined>
   /** Stores a changed track under the same expiry. */
   save(track: Track): Promise<void>
@@ -43,7 +55,7 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
   const tracks = deps.store.collection<Track>('tracks')
   const save = (track: Track) => tracks.put(track.track_id, track, Date.parse(track.expires_at) + EXPIRED_RETENTION_MS)
   return {
-    async issue ({ clientId, redirectUri, grants }) {
+    async issue ({ clientId, redirectUri, grants, oidc }) {
       const createdAt = deps.clock.now()
       const track: Track = {
         track_id: deps.ids.uuidv4(),
@@ -51,6 +63,7 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
         redirect_uri: redirectUri,
         grants: [...new Set(grants)],
         state: 'issued',
+        ...(oidc === undefined ? {} : { kind: 'oidc' as const, oidc }),
         created_at: new Date(createdAt).toISOString(),
         expires_at: new Date(createdAt + deps.ttlSeconds * 1000).toISOString()
       }

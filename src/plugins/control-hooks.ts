@@ -43,7 +43,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   const responses = new WeakMap<FastifyRequest, unknown>()
 
   const record = (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
-    time: new Date(arrived.get(request) ?? clock.now()).toISOString(),
+    time: new Date(arrived.get(request)!).toISOString(),
     method: request.method,
     path: pathOf(request),
     query: request.query as Record<string, unknown>,

@@ -34,6 +34,17 @@ t.test('the same seed gives the same sequence; another seed another one', async 
   t.not(createIds().uuidv4(), createIds().uuidv4())
 })
 
+t.test('reset starts a seeded sequence again; unseeded ids have nothing to reset', async (t) => {
+  const seeded = createIds('x')
+  const first = [seeded.uuidv4(), seeded.token()]
+  seeded.reset()
+  t.same([seeded.uuidv4(), seeded.token()], first)
+  const random = createIds()
+  const before = random.uuidv4()
+  random.reset()
+  t.not(random.uuidv4(), before)
+})
+
 t.test('seeded bytes are a stream: sizes do not change what follows', async (t) => {
   const a = seededBytes('x')
   const b = seededBytes('x')

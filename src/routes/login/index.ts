@@ -38,6 +38,15 @@ function contentSecurityPolicy (track?: Track) {
   }
 }
 
+/**
+ * Sends a login page (or an error page) with the headers every one of them carries. Needs
+ * `@fastify/helmet` registered (`global: false`) in the calling plugin.
+ */
+export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Track): Promise<FastifyReply> {
+  await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
+}
+
 export const signInHref = (track: Track): string =>
   `/login?${new URLSearchParams({ track_id: track.track_id, expire_at: String(unixSeconds(Date.parse(track.expires_at))) })}`
 
@@ -51,13 +60,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(helmet, { global: false })
   const { login, clients, users } = app.sandbox
 
-  async function page (reply: FastifyReply, status: number, body: string, track?: Track): Promise<FastifyReply> {
-    await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
-    return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
-  }
-
   const showSignIn = (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
-    page(reply, status, signInPage({
+    sendPage(reply, status, signInPage({
       client: clients.get(track.client_id)!,
       trackId: track.track_id,
       grants: track.grants,
@@ -67,12 +71,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }), track)
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof LoginError) return page(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message))
+    if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message))
     if ((error as { validation?: unknown }).validation !== undefined) {
-      return page(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
+      return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
     }
     request.log.error({ err: error }, 'login page failed')
-    return page(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))
+    return sendPage(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))
   })
 
   app.get('/login/assets/sandbox.css', async (_request, reply) =>
@@ -125,12 +129,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const track = await login.usable(request.query.track_id ?? '')
     const user = track.state === 'signed_in' ? users.get(track.user_id!) : undefined
     if (user === undefined) return reply.redirect(signInHref(track), 303)
-    return page(reply, 200, consentPage({ client: clients.get(track.client_id)!, trackId: track.track_id, grants: track.grants, user, signInHref: signInHref(track) }), track)
+    return sendPage(reply, 200, consentPage({ client: clients.get(track.client_id)!, trackId: track.track_id, grants: track.grants, user, signInHref: signInHref(track) }), track)
   })
 
   app.post('/login/consent', {
     schema: {
-      summary: 'Allow or deny: redirects to the merchant with authorization_code or error_code',
+      summary: 'Allow or deny: redirects to the merchant with authorization_code or error_code (OIDC tracks: code and state, or error and state)',
       tags: ['login'],
       body: Type.Object({ track_id: Type.String(), decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]) })
     }

@@ -83,6 +83,20 @@ t.test('JOURNAL=off records nothing', async (t) => {
   t.same(await journal(app), [])
 })
 
+t.test('a body that claims JSON but is not is kept as text; an empty one as nothing', async (t) => {
+  const { app } = await testApp(t)
+  app.get('/odd', async (_request, reply) => reply.type('application/json').send('{not json'))
+  app.get('/empty', async (_request, reply) => reply.code(204).send())
+  app.get('/big', async (_request, reply) => reply.type('text/plain').send('x'.repeat(20000)))
+  await app.inject({ method: 'GET', url: '/odd' })
+  await app.inject({ method: 'GET', url: '/empty' })
+  await app.inject({ method: 'GET', url: '/big' })
+  const [big, empty, odd] = await journal(app)
+  t.equal(odd.response.body, '{not json')
+  t.same(empty.response, {})
+  t.equal(big.response.body, `${'x'.repeat(16 * 1024)}…`, 'long bodies are cut at 16 KiB')
+})
+
 t.test('HTML answers are kept as text', async (t) => {
   const { app } = await testApp(t)
   const { path } = await authorize(app)

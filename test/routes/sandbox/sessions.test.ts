@@ -70,6 +70,16 @@ t.test('a failing receiver and a hanging one: bounded retries, outcomes listed, 
   t.same((await hanging.app.inject({ method: 'GET', url: '/__sandbox/deliveries' })).json(), [])
 })
 
+t.test('pairs already dead on both tokens are not counted again', async (t) => {
+  const { app, signIn } = await setup(t, () => 204)
+  const first = await signIn(SHOP)
+  await refresh(app, first.refresh_token)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: '8d' } })
+  const res = (await app.inject({ method: 'POST', url: `/__sandbox/users/${AIGERIM}/logout` })).json()
+  t.equal(res.tokens_ended, 1, 'the first pair: refresh rotated away and access expired; only the second one lived')
+  await app.sandbox.deliveries.settled()
+})
+
 t.test('unknown users: 404', async (t) => {
   const { app } = await testApp(t)
   const res = await app.inject({ method: 'POST', url: '/__sandbox/users/nobody/logout' })

@@ -1,0 +1,37 @@
+import { unixSeconds, type Clock } from './clock.js'
+import type { PublicJwk, SigningKeySource } from './signing-key.js'
+
+/** The claims of Freedom ID's id_token example, in its order. */
+export interface IdTokenClaims {
+  iss: string
+  sub: string
+  aud: string
+  exp: number
+  iat: number
+  nonce?: string
+}
+
+export interface IdTokenService {
+  /** `iss`: ISSUER, or the sandbox's public URL. Discovery reports the same. */
+  issuer(): string
+  /** An RS256 id_token for this user and client, issued now on the sandbox clock. */
+  sign(input: { sub: string, aud: string, nonce?: string }): Promise<string>
+  /** The public signing key, as `/.well-known/jwks.json` serves it. */
+  jwks(): Promise<{ keys: PublicJwk[] }>
+}
+
+export function createIdTokenService (deps: { key: SigningKeySource, clock: Clock, issuer: () => string, ttlSeconds: number }): IdTokenService {
+  return {
+    issuer: deps.issuer,
+    async sign ({ sub, aud, nonce }) {
+      const key = await deps.key()
+      const iat = unixSeconds(deps.clock.now())
+      const claims: IdTokenClaims = { iss: deps.issuer(), sub, aud, exp: iat + deps.ttlSeconds, iat, ...(nonce === undefined ? {} : { nonce }) }
+      const { SignJWT } = await import('jose')
+      return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid }).sign(key.privateKey)
+    },
+    async jwks () {
+      return { keys: [(await deps.key()).publicJwk] }
+    }
+  }
+}

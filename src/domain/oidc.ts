@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto'
+import { ProviderError } from '../errors.js'
+import type { ClientRegistry } from './clients.js'
+import type { CodeService } from './codes.js'
+import type { Client } from './fixtures.js'
+import { isHttpUrl } from './formats.js'
+import { isGrant, type Grant } from './grants.js'
+import type { IdTokenService } from './id-token.js'
+import type { TokenRecord, TokenService } from './tokens.js'
+import type { TrackOidc, TrackService } from './tracks.js'
+
+/**
+ * Freedom ID's OIDC flow: `GET /openid` checked like an OAuth 2.0 authorization request, then the
+ * same login pages as the OAuth2 flow, then `POST /api/v1/oidc/token` for tokens and an id_token.
+ */
+
+/** Every parameter `GET /openid` reads; each may appear once. */
+export const AUTHORIZATION_PARAMS = ['scope', 'state', 'response_type', 'client_id', 'redirect_uri', 'nonce', 'code_challenge', 'code_challenge_method'] as const
+
+export type AuthorizationOutcome =
+  /** Nowhere safe to send the browser (unknown client, bad redirect_uri): an error page. */
+  | { outcome: 'page', message: string }
+  /** A bad request from a known client to a valid redirect_uri: the error goes back there, with the state. */
+  | { outcome: 'redirect', client: Client, redirectUri: string, params: Record<string, string> }
+  | { outcome: 'accepted', client: Client, redirectUri: string, grants: Grant[], oidc: TrackOidc }
+
+const text = (query: Record<string, unknown>, name: string): string | undefined => {
+  const value = query[name]
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+const missing = (name: string): string => `The ${name} parameter is missing.`
+
+/** A base64url SHA-256: what S256 makes of a code_verifier. */
+const CHALLENGE = /^[A-Za-z0-9_-]{43}$/
+/** RFC 7636 section 4.1. */
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
+
+export const s256 = (verifier: string): string => createHash('sha256').update(verifier, 'ascii').digest('base64url')
+
+function challengeProblem (challenge: string | undefined, method: string | undefined): string | undefined {
+  if (challenge === undefined) return method === undefined ? undefined : 'code_challenge_method was sent without a code_challenge.'
+  if (method !== 'S256') return 'code_challenge_method must be S256 (plain is not supported).'
+  if (!CHALLENGE.test(challenge)) return 'code_challenge must be the S256 of the code_verifier: 43 characters of base64url.'
+  return undefined
+}
+
+/**
+ * Checks `GET /openid`. Until the client and its redirect_uri are known good, the only answer is
+ * an error page; after that, errors go back to the redirect_uri as OIDC clients expect.
+ */
+export function checkAuthorizationRequest (query: Record<string, unknown>, clients: ClientRegistry): AuthorizationOutcome {
+  const clientId = text(query, 'client_id')
+  const client = clientId === undefined ? undefined : clients.get(clientId)
+  if (client === undefined) {
+    return { outcome: 'page', message: clientId === undefined ? 'The client_id parameter is missing or repeated.' : 'The client_id is not a known client.' }
+  }
+  const redirectUri = text(query, 'redirect_uri')
+  if (redirectUri === undefined) return { outcome: 'page', message: 'The redirect_uri parameter is missing or repeated.' }
+  if (!isHttpUrl(redirectUri)) return { outcome: 'page', message: 'The redirect_uri is not an absolute http(s) URL.' }
+  if (!clients.allowsRedirect(client, redirectUri)) return { outcome: 'page', message: `The redirect_uri is not registered for ${client.name}.` }
+
+  const state = text(query, 'state')
+  const fail = (error: string, description: string): AuthorizationOutcome =>
+    ({ outcome: 'redirect', client, redirectUri, params: { error, error_description: description, ...(state === undefined ? {} : { state }) } })
+  const repeated = AUTHORIZATION_PARAMS.find((name) => Array.isArray(query[name]))
+  if (repeated !== undefined) return fail('invalid_request', `The ${repeated} parameter is repeated.`)
+
+  const responseType = text(query, 'response_type')
+  if (responseType === undefined) return fail('invalid_request', missing('response_type'))
+  if (responseType !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.')
+
+  const scope = text(query, 'scope')
+  if (scope === undefined) return fail('invalid_request', missing('scope'))
+  const words = [...new Set(scope.split(/\s+/).filter((word) => word !== ''))]
+  const unknown = words.filter((word) => !isGrant(word))
+  if (unknown.length > 0) return fail('invalid_scope', `Unknown scope: ${unknown.join(', ')}.`)
+  const grants = words as Grant[]
+  if (!grants.includes('openid')) return fail('invalid_scope', 'The scope must include openid.')
+  const refused = grants.filter((grant) => !clients.allowsGrant(client, grant))
+  if (refused.length > 0) return fail('invalid_scope', `${client.name} may not ask for: ${refused.join(', ')}.`)
+
+  if (state === undefined) return fail('invalid_request', missing('state'))
+  const nonce = text(query, 'nonce')
+  if (nonce === undefined) return fail('invalid_request', missing('nonce'))
+  const challenge = text(query, 'code_challenge')
+  const pkce = challengeProblem(challenge, text(query, 'code_challenge_method'))
+  if (pkce !== undefined) return fail('invalid_request', pkce)
+
+  return { outcome: 'accepted', client, redirectUri, grants, oidc: { state, nonce, ...(challenge === undefined ? {} : { code_challenge: challenge }) } }
+}
+
+/** Why a token request's code_verifier fails the code's challenge, if it does. */
+export function verifierProblem (challenge: string | undefined, verifier: string | undefined): string | undefined {
+  if (challenge === undefined) {
+    return verifier === undefined ? undefined : 'code_verifier was sent, but the authorization request had no code_challenge.'
+  }
+  if (verifier === undefined) return 'code_verifier is required: the authorization request carried a code_challenge.'
+  if (!VERIFIER.test(verifier) || s256(verifier) !== challenge) return 'code_verifier does not match the code_challenge.'
+  return undefined
+}
+
+/** The OIDC token endpoint's reply, in the order of Freedom ID's docs. */
+export interface OidcTokenReply {
+  access_token: string
+  expires_in: number
+  refresh_token: string
+  token_type: 'Bearer'
+  id_token: string
+}
+
+export interface OidcGrantResult {
+  reply: OidcTokenReply
+  trackId: string
+}
+
+export interface OidcService {
+  /** `grant_type=authorization_code`: a code from `/openid`, for its own client, redirect_uri and PKCE verifier. */
+  exchange(clientId: string, input: { code: string, redirectUri: string, codeVerifier?: string }): Promise<OidcGrantResult>
+  /** `grant_type=refresh_token`: rotates the pair (the old refresh token dies) and signs a new id_token, without nonce. */
+  refresh(clientId: string, refreshToken: string): Promise<OidcGrantResult>
+}
+
+export const INVALID_REFRESH_TOKEN = 'Invalid refresh_token.'
+
+export function createOidcService (deps: { codes: CodeService, tokens: TokenService, tracks: TrackService, idTokens: IdTokenService }): OidcService {
+  const { codes, tokens, tracks, idTokens } = deps
+
+  const result = async (record: TokenRecord, nonce?: string): Promise<OidcGrantResult> => ({
+    reply: {
+      access_token: record.access_token,
+      expires_in: (record.access_expires_at - record.issued_at) / 1000,
+      refresh_token: record.refresh_token,
+      token_type: 'Bearer',
+      id_token: await idTokens.sign({ sub: record.user_id, aud: record.client_id, nonce })
+    },
+    trackId: record.track_id
+  })
+
+  return {
+    async exchange (clientId, input) {
+      const found = await codes.find(input.code, clientId, 'oidc')
+      if (found === undefined) throw new ProviderError('invalidAuthorizationCode')
+      const binding = found.oidc!
+      if (binding.redirect_uri !== input.redirectUri) throw new ProviderError('badRequest', 'The redirect_uri differs from the one of the authorization request.')
+      const pkce = verifierProblem(binding.code_challenge, input.codeVerifier)
+      if (pkce !== undefined) throw new ProviderError('badRequest', pkce)
+      // Checked before it is used up, so a bad request takes nothing away; a racing second use gets nothing.
+      const code = await codes.redeem(input.code, clientId, 'oidc')
+      if (code === undefined) throw new ProviderError('invalidAuthorizationCode')
+      const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
+      const track = await tracks.find(code.track_id)
+      if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
+      return result(record, binding.nonce)
+    },
+    async refresh (clientId, refreshToken) {
+      const old = await tokens.findRefresh(refreshToken)
+      if (old === undefined || old.client_id !== clientId) throw new ProviderError('badRequest', INVALID_REFRESH_TOKEN)
+      const record = await tokens.refresh(refreshToken)
+      if (record === undefined) throw new ProviderError('badRequest', INVALID_REFRESH_TOKEN)
+      return result(record)
+    }
+  }
+}

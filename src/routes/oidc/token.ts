@@ -1,0 +1,80 @@
+import formbody from '@fastify/formbody'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { createOidcService } from '../../domain/oidc.js'
+import { ErrorEnvelope, ValidationEnvelope, ValidationFailed, type FieldErrors } from '../../errors.js'
+import { attributeName } from '../../plugins/validation.js'
+import { oidcClientAuth } from './client-auth.js'
+
+/** The documented path, and the docs' literal one (a broken join in their generator), which clients may have copied. */
+export const OIDC_TOKEN_PATHS = ['/api/v1/oidc/token', '/api/v1oidc//token'] as const
+
+export const OidcTokenBody = Type.Object({
+  grant_type: Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token')]),
+  code: Type.Optional(Type.String({ description: 'authorization_code: the code the redirect carried' })),
+  redirect_uri: Type.Optional(Type.String({ description: 'authorization_code: the redirect_uri of the /openid request' })),
+  code_verifier: Type.Optional(Type.String({ description: 'authorization_code: the PKCE verifier, when /openid carried a code_challenge' })),
+  refresh_token: Type.Optional(Type.String({ description: 'refresh_token: a live refresh token of this client' })),
+  client_id: Type.Optional(Type.String({ description: 'client_secret_post (instead of Basic)' })),
+  client_secret: Type.Optional(Type.String({ description: 'client_secret_post (instead of Basic)' }))
+}, { description: 'JSON or application/x-www-form-urlencoded' })
+
+export const OidcTokenReply = Type.Object({
+  access_token: Type.String({ description: '128 characters of [a-zA-Z0-9]; also works at GET /api/v1/oauth/user' }),
+  expires_in: Type.Integer({ description: 'Seconds (ACCESS_TTL)' }),
+  refresh_token: Type.String({ description: '128 characters of [a-zA-Z0-9]' }),
+  token_type: Type.Literal('Bearer'),
+  id_token: Type.String({ description: 'RS256 JWT: iss, sub, aud, exp, iat, nonce; keys at /.well-known/jwks.json' })
+})
+
+const REQUIRED: Record<Static<typeof OidcTokenBody>['grant_type'], Array<keyof Static<typeof OidcTokenBody>>> = {
+  authorization_code: ['code', 'redirect_uri'],
+  refresh_token: ['refresh_token']
+}
+
+/** The fields this grant needs, missing or empty: Laravel's wording, as every other validation error. */
+function missingFields (body: Static<typeof OidcTokenBody>): FieldErrors {
+  const missing = REQUIRED[body.grant_type].filter((field) => (body[field] ?? '') === '')
+  return Object.fromEntries(missing.map((field) => [field, [`The ${attributeName(field)} field is required.`]]))
+}
+
+/**
+ * `POST /api/v1/oidc/token`: Basic or client_secret_post; JSON or form body. Errors keep Freedom
+ * ID's envelope. Forms are parsed here only: the OAuth2 endpoints still take JSON alone.
+ */
+export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(formbody)
+  const { clients, codes, tokens, tracks, idTokens } = app.sandbox
+  const oidc = createOidcService({ codes, tokens, tracks, idTokens })
+  const auth = oidcClientAuth(clients)
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('pragma', 'no-cache')
+  })
+
+  for (const url of OIDC_TOKEN_PATHS) {
+    app.post(url, {
+      onRequest: auth.onRequest,
+      preValidation: auth.preValidation,
+      schema: {
+        summary: url === OIDC_TOKEN_PATHS[0]
+          ? 'OIDC token request: authorization_code or refresh_token grant; tokens and an id_token'
+          : 'The same, at the path as the docs print it',
+        tags: ['oidc'],
+        security: [{ basic: [] }],
+        body: OidcTokenBody,
+        response: { 200: OidcTokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
+      }
+    }, async (request) => {
+      const { body } = request
+      const missing = missingFields(body)
+      if (Object.keys(missing).length > 0) throw new ValidationFailed(missing)
+      const clientId = request.client!.client_id
+      const { reply, trackId } = body.grant_type === 'authorization_code'
+        ? await oidc.exchange(clientId, { code: body.code!, redirectUri: body.redirect_uri!, codeVerifier: body.code_verifier === '' ? undefined : body.code_verifier })
+        : await oidc.refresh(clientId, body.refresh_token!)
+      request.trackId = trackId
+      return reply
+    })
+  }
+}

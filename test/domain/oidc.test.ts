@@ -1,0 +1,46 @@
+import t from 'tap'
+import { createOidcService, s256, verifierProblem } from '../../src/domain/oidc.js'
+import { ProviderError } from '../../src/errors.js'
+import { DEMO, testApp } from '../helpers/app.js'
+import { CALLBACK, CHALLENGE, NONCE, VERIFIER, oidcApprove } from '../helpers/oidc.js'
+
+const serviceOf = (app: Awaited<ReturnType<typeof testApp>>['app']) => createOidcService(app.sandbox)
+
+t.test('S256 as RFC 7636 appendix B computes it', async (t) => {
+  t.equal(s256(VERIFIER), CHALLENGE)
+  t.equal(verifierProblem(CHALLENGE, VERIFIER), undefined)
+  t.equal(verifierProblem(undefined, undefined), undefined)
+  t.equal(verifierProblem(s256('a'.repeat(128)), 'a'.repeat(128)), undefined, 'the longest verifier')
+  t.equal(verifierProblem(s256('a'.repeat(129)), 'a'.repeat(129)), 'code_verifier does not match the code_challenge.', 'one longer is not a verifier')
+})
+
+t.test('two exchanges of one code at once: exactly one wins', async (t) => {
+  const { app } = await testApp(t)
+  const oidc = serviceOf(app)
+  const { code } = await oidcApprove(app)
+  const results = await Promise.allSettled([1, 2, 3].map(() => oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK })))
+  t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
+  for (const result of results.filter((r) => r.status === 'rejected')) {
+    t.ok(result.reason instanceof ProviderError)
+    t.match(result.reason, { status: 400, code: 100101, message: 'Invalid authorization_code.' })
+  }
+})
+
+t.test('two refreshes of one token at once: exactly one wins', async (t) => {
+  const { app } = await testApp(t)
+  const oidc = serviceOf(app)
+  const first = await oidc.exchange(DEMO.id, { code: (await oidcApprove(app)).code, redirectUri: CALLBACK })
+  t.equal(first.trackId.length, 36)
+  const results = await Promise.allSettled([1, 2].map(() => oidc.refresh(DEMO.id, first.reply.refresh_token)))
+  t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
+  t.match(results.find((r) => r.status === 'rejected'), { reason: { status: 400, code: 100400, message: 'Invalid refresh_token.' } })
+})
+
+t.test('the code carries what the token request must match; the OAuth2 flow\'s codes carry nothing', async (t) => {
+  const { app } = await testApp(t)
+  const { code } = await oidcApprove(app, { code_challenge: CHALLENGE, code_challenge_method: 'S256' })
+  t.match(await app.sandbox.codes.find(code, DEMO.id, 'oidc'), { client_id: DEMO.id, oidc: { redirect_uri: CALLBACK, nonce: NONCE, code_challenge: CHALLENGE } })
+  t.equal(await app.sandbox.codes.find(code, DEMO.id), undefined, 'the default flow is oauth2')
+  t.equal(await app.sandbox.codes.redeem(code, DEMO.id), undefined)
+  t.ok(await app.sandbox.codes.redeem(code, DEMO.id, 'oidc'))
+})

@@ -1,0 +1,119 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { ConfigError, loadConfig } from '../../src/config.js'
+import { SANDBOX_KEY_FILE, loadSigningKeyFile, signingKeySource } from '../../src/domain/signing-key.js'
+import { startSandbox } from '../../src/index.js'
+import { bundledFixtures, testApp } from '../helpers/app.js'
+import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../helpers/oidc.js'
+
+const rsa = (modulusLength = 2048) => generateKeyPairSync('rsa', { modulusLength })
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi']
+
+async function tempDir (t: { teardown(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'fid-signing-key-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+const problem = async (path: string): Promise<string[]> => {
+  const error = await loadSigningKeyFile(path).catch((e: unknown) => e)
+  if (!(error instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(error)}`)
+  return error.problems
+}
+
+t.test('SIGNING_KEY as PEM (PKCS#8 and PKCS#1) or as a private JWK', async (t) => {
+  const dir = await tempDir(t)
+  const { privateKey, publicKey } = rsa()
+  const n = publicKey.export({ format: 'jwk' }).n
+  const files = {
+    'pkcs8.pem': privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    'pkcs1.pem': `\n${privateKey.export({ format: 'pem', type: 'pkcs1' }) as string}\n`,
+    'key.jwk': JSON.stringify(privateKey.export({ format: 'jwk' })),
+    'kid.jwk': JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'merchant-test-key', use: 'sig' })
+  }
+  for (const [name, text] of Object.entries(files)) {
+    await writeFile(join(dir, name), text)
+    const key = await loadSigningKeyFile(join(dir, name))
+    t.equal(key.publicJwk.n, n, name)
+    t.same(Object.keys(key.publicJwk), ['kty', 'n', 'e', 'kid', 'alg', 'use'], name)
+    t.equal(key.kid, name === 'kid.jwk' ? 'merchant-test-key' : key.publicJwk.kid, name)
+  }
+  t.equal((await loadSigningKeyFile(join(dir, 'pkcs8.pem'))).kid, (await loadSigningKeyFile(join(dir, 'key.jwk'))).kid, 'the kid is the thumbprint, whatever the file format')
+
+  const { app } = await testApp(t, { signingKey: join(dir, 'kid.jwk') })
+  const jwks = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
+  t.same(jwks, { keys: [{ kty: 'RSA', n, e: 'AQAB', kid: 'merchant-test-key', alg: 'RS256', use: 'sig' }] })
+  for (const member of PRIVATE_MEMBERS) t.notOk(member in jwks.keys[0], `no ${member}`)
+  const { id_token: idToken } = (await oidcToken(app, { body: codeGrant((await oidcApprove(app)).code) })).json()
+  const { header } = await verifyIdToken(app, idToken)
+  t.equal(header.kid, 'merchant-test-key')
+  const seeded = (await testApp(t, { signingKey: join(dir, 'pkcs8.pem'), seed: 'x' })).app
+  t.equal((await seeded.sandbox.idTokens.jwks()).keys[0]!.n, n, 'SIGNING_KEY wins over SEED')
+})
+
+t.test('a bad SIGNING_KEY stops the start with one clear line', async (t) => {
+  const dir = await tempDir(t)
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const { privateKey, publicKey } = rsa()
+  const files: Record<string, string> = {
+    'empty.pem': '',
+    'garbage.txt': 'hello',
+    'broken.json': '{"kty": "RSA",',
+    'public.jwk': JSON.stringify(publicKey.export({ format: 'jwk' })),
+    'broken.jwk': JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', d: 'AQAB' }),
+    'public.pem': publicKey.export({ format: 'pem', type: 'spki' }) as string,
+    'encrypted.pem': privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string,
+    'broken.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+    'ec.pem': ec.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    'ec.jwk': JSON.stringify(ec.privateKey.export({ format: 'jwk' })),
+    'small.pem': rsa(1024).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
+  }
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
+  const at = (name: string) => `SIGNING_KEY (--signing-key): ${JSON.stringify(join(dir, name))}`
+  const expected: Record<string, string | RegExp> = {
+    'empty.pem': 'is neither a PEM private key nor a JWK',
+    'garbage.txt': 'is neither a PEM private key nor a JWK',
+    'broken.json': 'is neither a PEM private key nor valid JSON for a JWK',
+    'public.jwk': 'holds no private key (a JWK without "d"): the sandbox signs, so it needs the private key',
+    'broken.jwk': /^is not a usable private JWK \(.+\)$/,
+    'public.pem': 'holds no unencrypted private key: expected "-----BEGIN PRIVATE KEY-----" (PKCS#8) or "-----BEGIN RSA PRIVATE KEY-----"',
+    'encrypted.pem': 'holds no unencrypted private key: expected "-----BEGIN PRIVATE KEY-----" (PKCS#8) or "-----BEGIN RSA PRIVATE KEY-----"',
+    'broken.pem': /^is not a usable PEM private key \(.+\)$/,
+    'ec.pem': 'holds an EC key: id_tokens are signed with RS256, which needs an RSA key',
+    'ec.jwk': 'holds an EC key: id_tokens are signed with RS256, which needs an RSA key',
+    'small.pem': 'holds a 1024-bit RSA key: RS256 needs at least 2048 bits'
+  }
+  for (const [name, reason] of Object.entries(expected)) {
+    const problems = await problem(join(dir, name))
+    t.equal(problems.length, 1, name)
+    if (typeof reason === 'string') t.equal(problems[0], `${at(name)} ${reason}`, name)
+    else t.match(problems[0]!.slice(at(name).length + 1), reason, name)
+  }
+  t.same(await problem(join(dir, 'missing.pem')), [`${at('missing.pem')} cannot be read (ENOENT)`])
+  t.same(await problem(dir), [`SIGNING_KEY (--signing-key): ${JSON.stringify(dir)} cannot be read (EISDIR)`])
+
+  const config = loadConfig({ seed: 'x', logLevel: 'silent', signingKey: join(dir, 'public.pem') })
+  const error = await buildApp({ config, fixtures: await bundledFixtures() }).catch((e: unknown) => e)
+  t.ok(error instanceof ConfigError, 'buildApp refuses to build')
+  t.match((error as Error).message, /^invalid settings, nothing was started:\n {2}SIGNING_KEY \(--signing-key\): /)
+  const started = await startSandbox({ signingKey: join(dir, 'missing.pem') }).catch((e: unknown) => e)
+  t.ok(started instanceof ConfigError, 'startSandbox rejects, so the CLI prints it and exits 1')
+})
+
+t.test('the sources: file now, bundled key under SEED, else generated once on first use', async (t) => {
+  const bundled = await loadSigningKeyFile(SANDBOX_KEY_FILE)
+  const seeded = await signingKeySource({ seed: 'one' })
+  t.equal((await seeded()).kid, bundled.kid)
+  t.equal(await seeded(), await seeded(), 'loaded once')
+  const generated = await signingKeySource({})
+  const key = await generated()
+  t.equal(await generated(), key, 'generated once')
+  t.not(key.kid, bundled.kid)
+  t.equal(key.privateKey.asymmetricKeyDetails?.modulusLength, 2048)
+  const unreadable = await signingKeySource({ signingKey: '/nonexistent/key.pem' }).catch((e: unknown) => e)
+  t.ok(unreadable instanceof ConfigError, 'a file is read at once, not on first use')
+})
