@@ -27,6 +27,7 @@ export type JournalFilter = { [K in keyof JournalQuery]?: K extends 'status' | '
 /** The `/__sandbox` routes as typed methods, with the same names and the same behaviour. */
 export interface SandboxControl {
   approve(trackId: string, options: { user: string, grants?: Grant[] }): Promise<{ redirect_uri: string }>
+  deny(trackId: string): Promise<{ redirect_uri: string }>
   track(trackId: string): Promise<Track & { expired: boolean }>
   requests(filter?: JournalFilter): Promise<JournalEntry[]>
   clearRequests(): Promise<void>
@@ -57,6 +58,7 @@ export function createControl (app: FastifyInstance, token: string | undefined):
   const track = (id: string) => `/tracks/${encodeURIComponent(id)}`
   return {
     approve: (trackId, options) => call('POST', `${track(trackId)}/approve`, options),
+    deny: (trackId) => call('POST', `${track(trackId)}/deny`),
     track: (trackId) => call('GET', track(trackId)),
     requests: (filter = {}) => call('GET', `/requests?${new URLSearchParams(Object.entries(filter).map(([k, v]): [string, string] => [k, String(v)]))}`),
     clearRequests: () => call('DELETE', '/requests'),

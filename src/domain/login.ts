@@ -62,6 +62,8 @@ export interface LoginFlow {
    * `authorization_code` (or `error_code`), or on an OIDC track with `code` and `state` (or `error`).
    */
   consent(trackId: string, decision: 'allow' | 'deny', grants?: Grant[]): Promise<string>
+  /** The user declines at any step before a code exists, signed in or not; answers the deny redirect. */
+  deny(trackId: string): Promise<string>
 }
 
 export function createLoginFlow (deps: { tracks: TrackService, users: UserDirectory, codes: CodeService }): LoginFlow {
@@ -83,6 +85,7 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
 
   return {
     usable,
+    deny: async (trackId) => deny(await usable(trackId)),
     async open (trackId) {
       const track = await usable(trackId)
       if (track.state !== 'issued') return track

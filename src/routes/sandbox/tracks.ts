@@ -25,6 +25,19 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { ...track, expired: tracks.isExpired(track) }
   })
 
+  app.post('/tracks/:track_id/deny', {
+    schema: {
+      summary: 'Deny, without a browser',
+      description: 'The redirect the browser would follow: with error_code=100102, or on an OIDC track error=access_denied and the state.',
+      tags: ['sandbox'],
+      params: TrackParams,
+      response: { 200: RedirectReply, 401: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 410: ErrorEnvelope }
+    }
+  }, async (request) => {
+    request.trackId = request.params.track_id
+    return { redirect_uri: await login.deny(request.params.track_id) }
+  })
+
   app.post('/tracks/:track_id/approve', {
     schema: {
       summary: 'Sign in as a user and allow, without a browser',

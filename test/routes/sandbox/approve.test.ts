@@ -53,6 +53,26 @@ t.test('the same rules as the login page', async (t) => {
   t.same(late.json(), { error: { message: 'This login link has expired. Go back to the shop and start again.', code: 100410 } })
 })
 
+t.test('deny without a browser, signed in or not; OIDC tracks get error and state', async (t) => {
+  const { app } = await testApp(t, { trackTtl: 60 })
+  const deny = (trackId: string) => app.inject({ method: 'POST', url: `/__sandbox/tracks/${trackId}/deny` })
+  const fresh = await authorize(app, { redirect_uri: 'https://shop.example/cb?x=1', grants: ['openid'] })
+  const res = await deny(fresh.trackId)
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { redirect_uri: 'https://shop.example/cb?x=1&error_code=100102' })
+  t.match(await app.sandbox.tracks.find(fresh.trackId), { state: 'denied' })
+  t.same((await deny(fresh.trackId)).json(), { error: { message: 'This login link has already been used. Go back to the shop and start again.', code: 100409 } })
+
+  const oidc = await app.inject({ method: 'GET', url: '/openid?response_type=code&client_id=0e6a4c32-7f1b-4a5d-9c3e-2b8f6d1a4e70&redirect_uri=https://shop.example/cb&scope=openid&state=st1&nonce=n1' })
+  const oidcTrack = new URL(oidc.headers.location as string, 'http://x').searchParams.get('track_id')!
+  t.same((await deny(oidcTrack)).json(), { redirect_uri: 'https://shop.example/cb?error=access_denied&error_description=The+user+denied+access.&state=st1' })
+
+  const expired = await authorize(app)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
+  t.equal((await deny(expired.trackId)).statusCode, 410)
+  t.equal((await deny('nope')).statusCode, 404)
+})
+
 t.test('bad bodies: the validation envelope', async (t) => {
   const { app } = await testApp(t)
   const { trackId } = await authorize(app)
