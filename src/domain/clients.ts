@@ -1,8 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Client } from './fixtures.js'
 import type { Grant } from './grants.js'
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest()
+import { digest, matchesDigest } from './secrets.js'
 
 export interface ClientRegistry {
   all(): Client[]
@@ -21,7 +19,7 @@ export function createClientRegistry (clients: Client[]): ClientRegistry {
     get: (clientId) => byId.get(clientId)?.client,
     verify (clientId, secret) {
       const entry = byId.get(clientId)
-      const matches = timingSafeEqual(digest(secret), entry?.secret ?? decoy)
+      const matches = matchesDigest(secret, entry?.secret ?? decoy)
       return matches && entry !== undefined ? entry.client : undefined
     },
     allowsRedirect: (client, redirectUri) => client.redirect_uris === undefined || client.redirect_uris.includes(redirectUri),

@@ -33,26 +33,38 @@ export interface FaultQueue {
   clear(): Promise<void>
   /** The first fault queued for `METHOD path` (or the route's pattern), counted down by one call. */
   consume(method: string, paths: string[]): Promise<Fault | undefined>
+  /**
+   * True when this process has certainly queued nothing: every request can then skip the queue
+   * without awaiting it. It may only err towards false (a look that finds nothing).
+   */
+  idle(): boolean
 }
 
 export function createFaultQueue (deps: { store: Store }): FaultQueue {
   const list = deps.store.list<Fault>('faults', FAULT_CAP)
   let next = 0
+  // Calls the queued faults may still hit, as far as this process knows.
+  let hits = 0
   return {
     async add ({ times = 1, route, ...what }) {
       const fault: Fault = { id: ++next, route, remaining: times, ...what }
       await list.push(fault)
+      hits += times
       return fault
     },
     list: () => list.items(),
     async clear () {
       await list.clear()
       next = 0
+      hits = 0
     },
-    consume (method, paths) {
+    async consume (method, paths) {
       const keys = new Set(paths.map((path) => `${method} ${path}`))
-      return list.takeFirst((fault) => keys.has(fault.route),
-        (fault) => fault.remaining > 1 ? { ...fault, remaining: fault.remaining - 1 } : undefined)
-    }
+      const fault = await list.takeFirst((f) => keys.has(f.route),
+        (f) => f.remaining > 1 ? { ...f, remaining: f.remaining - 1 } : undefined)
+      if (fault !== undefined) hits--
+      return fault
+    },
+    idle: () => hits <= 0
   }
 }

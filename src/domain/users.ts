@@ -1,9 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import type { User } from './fixtures.js'
 import type { Grant } from './grants.js'
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest()
+import { digest, matchesDigest } from './secrets.js'
 
 /** `+7 (701) 555-01-01`, `87015550101` and `77015550101` all name +77015550101; e-mails ignore case. */
 export function normalizeLogin (login: string): string {
@@ -81,7 +79,7 @@ export function createUserDirectory (fixtures: User[]): UserDirectory {
     get: (id) => byId.get(id),
     authenticate (login, password) {
       const user = byLogin.get(normalizeLogin(login))
-      const matches = timingSafeEqual(digest(password), user === undefined ? decoy : digest(user.password))
+      const matches = matchesDigest(password, user === undefined ? decoy : digest(user.password))
       return matches ? user : undefined
     },
     find: (ref) => byId.get(ref) ?? byLogin.get(normalizeLogin(ref)),

@@ -57,6 +57,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   })
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!journal.enabled && faults.idle()) return
     if (UNTOUCHED.test(pathOf(request))) return
     if (journal.enabled) arrived.set(request, clock.now())
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])

@@ -4,7 +4,8 @@ import { createDeliveries } from '../../src/domain/deliveries.js'
 import { createMemoryStore } from '../../src/domain/store.js'
 import { startReceiver } from '../helpers/receiver.js'
 
-const setup = (t: { teardown(fn: () => unknown): void }, policy = { timeoutMs: 200, attempts: 3, backoffMs: 20 }) => {
+// Generous timeouts (a loaded machine is slow); only the hanging receiver's test needs a short one.
+const setup = (t: { teardown(fn: () => unknown): void }, policy = { timeoutMs: 5000, attempts: 3, backoffMs: 20 }) => {
   const clock = createClock(new Date('2030-01-01T00:00:00Z'))
   const store = createMemoryStore({ now: clock.now, sweepIntervalMs: 0 })
   t.teardown(() => store.close())

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { digest, matchesDigest } from '../../domain/secrets.js'
 import { ProviderError } from '../../errors.js'
 import { clockRoutes } from './clock.js'
 import { faultRoutes } from './faults.js'
@@ -7,8 +7,6 @@ import { journalRoutes } from './journal.js'
 import { resetRoutes } from './reset.js'
 import { sessionRoutes } from './sessions.js'
 import { trackRoutes } from './tracks.js'
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
 /**
  * The control API under `/__sandbox`, for tests that drive the sandbox. With SANDBOX_TOKEN set,
@@ -20,7 +18,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const expected = digest(token)
     app.addHook('onRequest', async (request) => {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-      if (match === null || !timingSafeEqual(digest(match[1]!), expected)) {
+      if (match === null || !matchesDigest(match[1]!, expected)) {
         throw new ProviderError('unauthenticated', 'Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".', {
           'www-authenticate': 'Bearer realm="freedom-id-sandbox control API"'
         })

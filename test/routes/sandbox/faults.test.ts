@@ -92,3 +92,19 @@ t.test('delay and drop, on a real connection', async (t) => {
   t.match(entry, { status: 0, fault: { id: 3, drop: true } })
   t.equal((await fetch(`${sandbox.url}/health`)).status, 200, 'the server goes on')
 })
+
+t.test('with the journal off, a queued fault still hits; idle only once nothing is left', async (t) => {
+  const { app } = await testApp(t, { journal: 'off' })
+  const { faults } = app.sandbox
+  t.equal(faults.idle(), true)
+  await addFault(app, { route: 'GET /api/v1/oauth/user', times: 2, status: 500 })
+  t.equal(faults.idle(), false)
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/oauth/user' })).statusCode, 500)
+  t.equal(faults.idle(), false, 'one hit left')
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/oauth/user' })).statusCode, 500)
+  t.equal(faults.idle(), true)
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/oauth/user' })).statusCode, 401)
+  await addFault(app, { route: 'GET /x', status: 500 })
+  await app.inject({ method: 'DELETE', url: '/__sandbox/faults' })
+  t.equal(faults.idle(), true, 'cleared')
+})
