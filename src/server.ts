@@ -50,6 +50,23 @@ export async function startServer (config: Config, options: { logStream?: Destin
     publicUrl: app.sandbox.publicUrl(),
     config,
     app,
-    close: () => app.close()
+    close: () => closeDraining(app)
+  }
+}
+
+/** How long in-flight requests may take once closing starts; then their connections are cut. */
+export const DRAIN_MS = 3_000
+
+/**
+ * Closes after in-flight requests finish, but at most DRAIN_MS: once closing starts Node stops
+ * timing requests out, so a client that never finishes its request would hold the exit forever.
+ */
+async function closeDraining (app: FastifyInstance): Promise<void> {
+  const cut = setTimeout(() => app.server.closeAllConnections(), DRAIN_MS)
+  cut.unref()
+  try {
+    await app.close()
+  } finally {
+    clearTimeout(cut)
   }
 }

@@ -1,11 +1,17 @@
 import { FormatRegistry } from '@sinclair/typebox'
 
-/** An absolute http or https URL with a host: what a merchant can redirect a browser to. */
+/** A DNS name (IDNs arrive as punycode) or an IP literal: what a browser and a CSP source accept as a host. */
+const HOST = /^(?:[a-z0-9_-]+\.)*[a-z0-9_-]+\.?$|^\[[0-9a-f:.]+\]$/i
+
+/**
+ * An absolute http or https URL with a real host and no fragment (RFC 6749 §3.1.2): what a
+ * merchant can redirect a browser to. WHATWG URLs also allow `;`, `,` or quotes in host names.
+ */
 export function isHttpUrl (value: string): boolean {
   if (!/^https?:\/\//i.test(value) || /\s/.test(value)) return false
   try {
     const url = new URL(value)
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''
+    return (url.protocol === 'http:' || url.protocol === 'https:') && HOST.test(url.hostname) && url.hash === '' && !value.includes('#')
   } catch {
     return false
   }

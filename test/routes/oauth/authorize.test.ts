@@ -170,12 +170,13 @@ t.test('validation errors in Laravel style, every failing field at once', async 
 t.test('redirect_uri must be an absolute http(s) URL', async (t) => {
   const { app } = await testApp(t)
   for (const uri of ['shop.example/cb', '/callback', 'ftp://shop.example/cb', 'javascript:alert(1)//http://x',
-    'data:text/html,hi', 'https://', 'https://shop example/cb', 'http:/shop.example', 'mailto:a@b.c']) {
+    'data:text/html,hi', 'https://', 'https://shop example/cb', 'http:/shop.example', 'mailto:a@b.c',
+    'https://shop.example/cb#frag', 'https://shop.example;x/cb', 'https://a,b.example/cb', "https://a'b.example/cb"]) {
     const res = await post(app, { redirect_uri: uri, grants: ['openid'] })
     t.equal(res.statusCode, 422, uri)
     t.same(res.json(), validation({ redirect_uri: ['The Redirect uri field must be a valid URL.'] }), uri)
   }
-  for (const uri of ['http://localhost:3000/cb', 'https://shop.example/login?error_code=100102', 'HTTPS://SHOP.EXAMPLE/x#frag']) {
+  for (const uri of ['http://localhost:3000/cb', 'https://shop.example/login?error_code=100102', 'HTTPS://SHOP.EXAMPLE/x', 'http://[::1]:3000/cb', 'http://127.0.0.1/cb', 'https://xn--80ak6aa92e.example/cb']) {
     t.equal((await post(app, { redirect_uri: uri, grants: ['openid'] })).statusCode, 200, uri)
   }
 })

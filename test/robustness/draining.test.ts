@@ -1,0 +1,23 @@
+import t from 'tap'
+import { startSandbox } from '../../src/index.js'
+import { rawClient } from '../helpers/raw-socket.js'
+
+t.test('in process: while closing, in-flight answers say Connection: close and late requests get the 503 envelope', async (t) => {
+  const sandbox = await startSandbox({ logLevel: 'silent' })
+  await sandbox.addFault({ route: 'GET /api/v1/oauth/user', delay_ms: 400 })
+  const inFlight = await rawClient(sandbox.port)
+  const late = await rawClient(sandbox.port)
+  t.teardown(() => { inFlight.destroy(); late.destroy() })
+  inFlight.socket.write('GET /api/v1/oauth/user HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+  late.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const closing = sandbox.close()
+  late.socket.write('\r\n')
+  await Promise.all([inFlight.closed, late.closed])
+  await closing
+  t.match(inFlight.received(), /^HTTP\/1\.1 401 Unauthorized\r\n/, 'the in-flight request got its real answer')
+  t.match(inFlight.received(), /\r\nconnection: close\r\n/i)
+  t.match(late.received(), /^HTTP\/1\.1 503 Service Unavailable\r\n/)
+  t.match(late.received(), /\r\nconnection: close\r\n/i)
+  t.equal(late.received().split('\r\n\r\n')[1], '{"error":{"message":"Not ready: the sandbox is shutting down.","code":100503}}')
+})
