@@ -12,7 +12,7 @@ export interface Collection<T> {
   size(): Promise<number>
 }
 
-/** A bounded list, oldest first: beyond its length the oldest item goes. */
+/** A bounded list, oldest first: beyond its length the oldest 1% go at once (cheaper than one by one). */
 export interface List<T> {
   push(item: T): Promise<void>
   items(): Promise<T[]>
@@ -112,7 +112,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       return {
         async push (item) {
           list.push(item)
-          if (list.length > maxLength) list.splice(0, list.length - maxLength)
+          if (list.length > maxLength) list.splice(0, list.length - maxLength + Math.floor(maxLength / 100))
         },
         items: async () => [...list],
         async takeFirst (match, next) {

@@ -31,6 +31,9 @@ export interface TokenService {
   findRefresh(refreshToken: string): Promise<TokenRecord | undefined>
 }
 
+/** Pairs remembered per user for logout; beyond it the oldest are forgotten (they still expire as usual). */
+export const SESSION_CAP = 10_000
+
 export interface TokenLifetimes {
   accessTtlSeconds: number
   /** Seconds, or undefined for one calendar month (the docs' examples). */
@@ -40,9 +43,9 @@ export interface TokenLifetimes {
 export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
   const access = deps.store.collection<TokenRecord>('access_tokens')
   const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
-  // Every pair issued to a user, so a logout can find them; kept while any of them may live.
-  const sessions = deps.store.collection<TokenRecord[]>('sessions')
-  const lastsUntil = (r: TokenRecord) => Math.max(r.access_expires_at, r.refresh_expires_at)
+  // The pairs issued to each user, so a logout can find them: one bounded list per user, so an
+  // issue is a push, not a copy of every pair the user ever had.
+  const session = (userId: string) => deps.store.list<TokenRecord>(`sessions:${userId}`, SESSION_CAP)
 
   const issue: TokenService['issue'] = async (input) => {
     // Whole seconds, so the expiries Freedom ID prints (`.000000Z`) are the real ones.
@@ -58,8 +61,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     }
     await access.put(record.access_token, record, record.access_expires_at)
     await refresh.put(record.refresh_token, record, record.refresh_expires_at)
-    const pairs = [...(await sessions.get(record.user_id) ?? []).filter((r) => lastsUntil(r) > now), record]
-    await sessions.put(record.user_id, pairs, Math.max(...pairs.map(lastsUntil)))
+    await session(record.user_id).push(record)
     return record
   }
 
@@ -73,7 +75,10 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     findAccess: (accessToken) => access.get(accessToken),
     async endSession (userId) {
       const ended: TokenRecord[] = []
-      for (const pair of await sessions.take(userId) ?? []) {
+      const pairs = session(userId)
+      const issued = await pairs.items()
+      await pairs.clear()
+      for (const pair of issued) {
         const liveAccess = await access.take(pair.access_token)
         const liveRefresh = await refresh.take(pair.refresh_token)
         if (liveAccess !== undefined || liveRefresh !== undefined) ended.push(pair)
