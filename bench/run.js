@@ -1,45 +1,94 @@
-// `npm run bench`: cold start, then authorize at 50 and 1 connections, then one summary.
-// Speed targets are reported, not enforced; only failed requests make the exit code non-zero.
+// `npm run bench`: cold start, authorize at 50 and 1 connections, the headless full flow, token
+// exchange and user data, then a million authorize calls for memory; then one summary table.
+// Speed and memory targets are reported, not enforced; only failed requests make the exit code
+// non-zero. Settings: BENCH_SECONDS (6 per measured load run), BENCH_TOKEN_CODES (20,000),
+// BENCH_MEMORY_CALLS (1,000,000), BENCH_FLOW_REFRESH=1 (add a refresh to every flow).
 import os from 'node:os'
-import { RATIO_TARGET, benchAuthorize, benchSeconds } from './authorize.js'
+import { P99_TARGET_MS, RATIO_TARGET, benchAuthorize, benchSeconds } from './authorize.js'
 import { COLD_START_TARGET_MS, benchColdStart } from './cold-start.js'
-import { fmt, table } from './lib.js'
+import { FLOW_TARGET, benchFlow } from './flow.js'
+import { BUILT_MAIN, duration, fmt, table } from './lib.js'
+import { RSS_TARGET_MIB, benchMemory, memoryCalls } from './memory.js'
+import { benchTokenUser, tokenCodes } from './token-user.js'
 
+const RUNTIME_TARGET_S = 5 * 60
+const started = performance.now()
 const seconds = benchSeconds()
-console.log(`freedom-id-sandbox bench: node ${process.version}, ${os.cpus().length} CPUs, ${seconds} s per load run`)
+const calls = memoryCalls()
+const loadAverage = () => os.loadavg().map((n) => fmt(n, 2)).join(' ')
+console.log(`freedom-id-sandbox bench: node ${process.version}, ${os.cpus().length} CPUs, ${seconds} s per measured load run, ` +
+  `${fmt(tokenCodes())} token codes, ${fmt(calls)} memory calls; ${BUILT_MAIN} copied before the first spawn`)
+console.log(`load average at start: ${loadAverage()} (other processes on this machine skew every figure)`)
 
-let cold
-const loads = []
-try {
-  cold = await benchColdStart()
-  for (const connections of [50, 1]) loads.push(await benchAuthorize({ connections, seconds }))
-} catch (error) {
-  console.log(`FAIL: ${error.message}`)
-  process.exit(1)
+const phases = []
+async function phase (name, run) {
+  const at = performance.now()
+  const result = await run()
+  phases.push(`${name} ${duration((performance.now() - at) / 1000)}`)
+  return result
 }
 
-const yesNo = (met) => met === undefined ? '(info)' : met ? 'yes' : 'NO'
-console.log('\n# summary')
-console.log(table([
-  ['load', 'server', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MiB'],
-  ...loads.flatMap((l) => ['reference', 'sandbox'].map((name) => [
-    `${l.connections} conn`, name, fmt(l[name].rps), fmt(l[name].p50, 2), fmt(l[name].p99, 2),
-    String(l[name].non2xx), String(l[name].errors), fmt(l[name].rssMiB, 1)
-  ]))
-]))
-console.log('')
-console.log(table([
-  ['check', 'value', 'target', 'met'],
-  ...loads.map((l) => [
-    `sandbox/reference req/s, ${l.connections} conn`, fmt(l.ratio, 2),
-    RATIO_TARGET[l.connections] === undefined ? '-' : `>= ${RATIO_TARGET[l.connections]}`, yesNo(l.met)
-  ]),
-  ['cold start median, sandbox', `${fmt(cold.sandbox)} ms`, `<= ${COLD_START_TARGET_MS} ms`, yesNo(cold.sandbox <= COLD_START_TARGET_MS)],
-  ['cold start median, bare node:http', `${fmt(cold.bare)} ms`, '-', '(info)'],
-  ...loads.map((l) => [`sandbox RSS after ${l.connections}-conn load`, `${fmt(l.sandbox.rssMiB, 1)} MiB`, '-', '(info)'])
-]))
+let cold, flow, tokenUser, memory
+const loads = []
+try {
+  cold = await phase('cold start', () => benchColdStart())
+  for (const connections of [50, 1]) loads.push(await phase(`authorize ${connections}`, () => benchAuthorize({ connections, seconds })))
+  flow = await phase('flow', () => benchFlow({ seconds }))
+  tokenUser = await phase('token/user', () => benchTokenUser({ seconds }))
+  memory = await phase('memory', () => benchMemory({ calls }))
+} catch (error) {
+  console.log(`FAIL: ${error.stack ?? error.message}`)
+  process.exit(1)
+}
+const runtime = (performance.now() - started) / 1000
 
-const failures = loads.flatMap((l) => l.failures)
+const yesNo = (met) => met === undefined ? '(info)' : met ? 'yes' : 'NO'
+const ms = (value) => `${fmt(value, 2)} ms`
+const rps = (value) => `${fmt(value)}/s`
+const mib = (value) => `${fmt(value, 1)} MiB`
+const ratio = (value) => fmt(value, 2)
+const info = (figure, sandbox, reference = '-', r = '-') => [figure, sandbox, reference, r, '-', '(info)']
+const rows = [['figure', 'sandbox', 'reference', 'ratio', 'target', 'met']]
+
+rows.push([`cold start, spawn to first 200 (median of ${cold.runs.sandbox.length})`, `${fmt(cold.sandbox)} ms`, `${fmt(cold.bare)} ms`, '-',
+  `<= ${COLD_START_TARGET_MS} ms`, yesNo(cold.sandbox <= COLD_START_TARGET_MS)])
+for (const l of loads) {
+  const target = RATIO_TARGET[l.connections]
+  const p99Target = P99_TARGET_MS[l.connections]
+  rows.push([`authorize, ${l.connections} conn: requests`, rps(l.sandbox.rps), rps(l.reference.rps), ratio(l.ratio),
+    target === undefined ? '-' : `ratio >= ${target}`, yesNo(l.met)])
+  rows.push(info(`authorize, ${l.connections} conn: p50`, ms(l.sandbox.p50), ms(l.reference.p50)))
+  rows.push([`authorize, ${l.connections} conn: p99`, ms(l.sandbox.p99), ms(l.reference.p99), '-',
+    p99Target === undefined ? '-' : `<= ${p99Target} ms`, yesNo(l.p99Met)])
+}
+rows.push([`full flow${flow.refresh ? ' (+ refresh)' : ''}: flows`, rps(flow.sandbox.flowsPerSecond), rps(flow.reference.flowsPerSecond), ratio(flow.ratio),
+  `>= ${fmt(FLOW_TARGET)}/s`, yesNo(flow.met)])
+rows.push(info('full flow: p50 / p99 of a whole flow', `${fmt(flow.sandbox.flowP50, 1)} / ${fmt(flow.sandbox.flowP99, 1)} ms`,
+  `${fmt(flow.reference.flowP50, 1)} / ${fmt(flow.reference.flowP99, 1)} ms`))
+const { token, user } = tokenUser
+rows.push(info('token exchange (fresh code each): requests', rps(token.sandbox.rps), rps(token.reference.rps), ratio(tokenUser.tokenRatio)))
+rows.push(info('token exchange: p50 / p99', `${fmt(token.sandbox.p50, 1)} / ${fmt(token.sandbox.p99, 1)} ms`, `${fmt(token.reference.p50, 1)} / ${fmt(token.reference.p99, 1)} ms`))
+rows.push(info('user data: requests', rps(user.sandbox.rps), rps(user.reference.rps), ratio(tokenUser.userRatio)))
+rows.push(info('user data: p50 / p99', `${fmt(user.sandbox.p50, 2)} / ${fmt(user.sandbox.p99, 2)} ms`, `${fmt(user.reference.p50, 2)} / ${fmt(user.reference.p99, 2)} ms`))
+rows.push(['RSS idle (fresh sandbox, 1 s after its first answer)', mib(memory.idle), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(memory.idle <= RSS_TARGET_MIB)])
+const speedRss = Math.max(...loads.map((l) => l.sandbox.rssMiB), flow.sandbox.rssMiB, token.sandbox.rssMiB, user.sandbox.rssMiB)
+rows.push(['RSS after load: highest after a speed run', mib(speedRss), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(speedRss <= RSS_TARGET_MIB)])
+rows.push([`RSS after load: peak of the ${fmt(memory.calls)}-call curve`, mib(memory.peak), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(memory.met)])
+rows.push(info(`RSS after load: at ${fmt(memory.calls)} calls`, mib(memory.final)))
+rows.push(['RSS bounded: last 5 readings of the curve', `spread ${fmt(memory.spread * 100, 1)}%`, '-', '-', '<= 10%', yesNo(memory.bounded)])
+rows.push(info('heap retained (after full GCs once the cap filled)', `${fmt(memory.liveLast, 1)} MB, spread ${fmt(memory.liveSpread * 100, 1)}%`))
+rows.push(['first track evicted by the cap after the memory run', String(memory.firstTrackAfter), '-', '-', '404', yesNo(memory.firstTrackAfter === 404)])
+rows.push(info(`memory run: ${fmt(memory.calls)} authorize calls`, duration(memory.seconds), '-', `${fmt(memory.calls / memory.seconds)}/s`))
+
+const failures = [...loads.flatMap((l) => l.failures), ...flow.failures, ...tokenUser.failures, ...memory.failures]
+rows.push(['failed requests or flows, all runs', String(failures.length === 0 ? 0 : `${failures.length} run(s)`), '-', '-', '0', yesNo(failures.length === 0)])
+rows.push(['total runtime of this script', duration(runtime), '-', '-', '< 5 min', yesNo(runtime < RUNTIME_TARGET_S)])
+
+console.log('\n# summary')
+console.log(table(rows))
+console.log(`\nphases: ${phases.join(', ')}`)
+console.log(`load average at end: ${loadAverage()}`)
+
 if (failures.length > 0) {
   for (const failure of failures) console.log(`FAIL: ${failure}`)
   process.exitCode = 1
