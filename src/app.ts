@@ -23,11 +23,11 @@ import fp from 'fastify-plugin'
 import clientAuth from './plugins/client-auth.js'
 import controlHooks from './plugins/control-hooks.js'
 import draining from './plugins/draining.js'
+import { tooDeep } from './plugins/json-depth.js'
 import openapi from './plugins/openapi.js'
 import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
-import { ProviderError } from './errors.js'
 import { healthRoutes } from './routes/health/index.js'
 import { loginRoutes } from './routes/login/index.js'
 import { oidcRoutes } from './routes/oidc/index.js'
@@ -39,25 +39,6 @@ import { provisioningRoutes } from './routes/oauth/provisioning.js'
 import { sandboxRoutes } from './routes/sandbox/index.js'
 
 export const BODY_LIMIT = 64 * 1024
-/** Deeper JSON is refused before parsing: no provider body comes close, and deep values overflow recursive code. */
-export const MAX_JSON_DEPTH = 64
-
-/** The deepest nesting of arrays and objects in a JSON text, strings skipped; one pass, no parsing. */
-export function nestingDepth (text: string): number {
-  let depth = 0
-  let deepest = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92) i++ // a backslash escapes the next character
-      else if (c === 34) inString = false
-    } else if (c === 34) inString = true
-    else if (c === 123 || c === 91) deepest = Math.max(deepest, ++depth)
-    else if (c === 125 || c === 93) depth--
-  }
-  return deepest
-}
 
 export interface AppOptions {
   config: Config
@@ -136,8 +117,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined)
-    else if (nestingDepth(body as string) > MAX_JSON_DEPTH) done(new ProviderError('badRequest', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`), undefined)
-    else parseJson(request, body as string, done)
+    else {
+      const deep = tooDeep(body as string)
+      if (deep !== undefined) done(deep, undefined)
+      else parseJson(request, body as string, done)
+    }
   })
   await app.register(errorHandler, { errorStatus })
   await app.register(draining)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MAX_JSON_DEPTH, nestingDepth } from '../src/app.js'
+import { MAX_JSON_DEPTH, nestingDepth } from '../src/plugins/json-depth.js'
 import { AUTHORIZE, DEMO_AUTH, testApp } from './helpers/app.js'
 
 t.test('nesting depth: arrays and objects, strings skipped', async (t) => {

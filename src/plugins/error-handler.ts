@@ -77,7 +77,8 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
 
   app.setErrorHandler((error, request, reply) => {
     const rendered = renderError(error, request)
-    if (rendered.status >= 500) request.log.error({ err: error }, 'request failed')
+    // The provider's own 5xx (not ready) is expected; anything else is a bug worth the stack.
+    if (rendered.status >= 500 && !(error instanceof ProviderError)) request.log.error({ err: error }, 'request failed')
     return sendError(reply, rendered, options.errorStatus)
   })
 

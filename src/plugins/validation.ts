@@ -90,10 +90,14 @@ export function laravelErrors (
   for (const error of errors) {
     const key = keyOf(error)
     if (key === '') {
-      for (const field of schema?.required ?? []) out.set(field, `The ${attributeName(field)} field is required.`)
+      const required = schema?.required ?? []
+      for (const field of required) out.set(field, `The ${attributeName(field)} field is required.`)
+      // Nothing to name: say what is wrong with the body as a whole.
+      if (required.length === 0) out.set('body', error.keyword === 'type' ? 'The request body must be a JSON object.' : 'The request body is invalid.')
       continue
     }
-    if (!out.has(key)) out.set(key, message(error, key, data))
+    // A value that fits no branch of a union: each branch's own complaint would mislead.
+    if (!out.has(key) || error.keyword === 'anyOf') out.set(key, message(error, key, data))
   }
   const order = Object.keys(schema?.properties ?? {})
   const rank = (key: string): [number, number] => {

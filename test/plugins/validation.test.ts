@@ -59,7 +59,11 @@ t.test('nested keys, first message per key, order by schema then index', async (
     z: ['The Z field is required.'],
     a: ['The A field is required.']
   }, 'a body that is not an object misses every required field')
-  t.same(laravelErrors([err('type', '', { type: 'object' })], 'text'), {}, 'and without a schema none is named')
+  t.same(laravelErrors([err('type', '', { type: 'object' })], 'text'), { body: ['The request body must be a JSON object.'] },
+    'with no required field to name, the body itself is')
+  t.same(laravelErrors([err('anyOf', '')], {}), { body: ['The request body is invalid.'] })
+  t.same(laravelErrors([err('type', '/a', { type: 'integer' }), err('anyOf', '/a')], { a: 'x' }), { a: ['The selected A is invalid.'] },
+    'a union\'s verdict wins over its first branch\'s complaint')
   t.same(laravelErrors([err('pattern', '/a/b')], { a: 'flat' }), { 'a.b': ['The a.b field is required.'] },
     'a path through a non-object finds no value')
 })

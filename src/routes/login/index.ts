@@ -8,6 +8,7 @@ import { LoginError, type Credentials } from '../../domain/login.js'
 import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
+import { ProviderError } from '../../errors.js'
 
 const ERROR_TITLES: Record<LoginError['kind'], string> = {
   unknown_track: 'Unknown login link',
@@ -74,6 +75,11 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message))
     if ((error as { validation?: unknown }).validation !== undefined) {
       return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
+    }
+    // A body the server could not read (too large, not a form, broken): the sender's mistake, not ours.
+    const status = error instanceof ProviderError ? error.status : (error as { statusCode?: number }).statusCode
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendPage(reply, status, errorPage('Cannot read the form', 'The form arrived in a shape the sandbox cannot read. Go back to the shop and start again.'))
     }
     request.log.error({ err: error }, 'login page failed')
     return sendPage(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))

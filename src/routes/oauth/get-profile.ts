@@ -6,6 +6,7 @@ import { formatMicroTimestamp, type KycStatus } from '../../domain/kyc.js'
 import type { TokenRecord } from '../../domain/tokens.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
 import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+import { tooDeep } from '../../plugins/json-depth.js'
 
 const RequestId = Type.String({ format: 'uuid', description: "The partner's own id for the request (a UUID)" })
 
@@ -74,6 +75,8 @@ async function requestIdFromBody (request: FastifyRequest): Promise<void> {
   if (query.request_id !== undefined) return
   const text = await readBody(request.raw, request.routeOptions.bodyLimit)
   if (text.trim() === '') return
+  const deep = tooDeep(text)
+  if (deep !== undefined) throw deep
   let body: unknown
   try {
     body = JSON.parse(text)

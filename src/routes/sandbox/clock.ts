@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
+import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 
 const DURATION = /^(\d+)([smhd])$/
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
@@ -18,14 +18,16 @@ export const ClockReply = Type.Object({
   frozen: Type.Boolean({ description: 'true when CLOCK was set: the clock moves only when told to' })
 })
 
-export const ClockChange = Type.Union([
-  Type.Object({ set: Type.String({ format: 'iso-instant', description: 'Jump to this ISO 8601 instant' }) }, { additionalProperties: false }),
-  Type.Object({
-    advance: Type.Union([Type.Integer(), Type.String({ pattern: '^(-?\\d+|\\d+[smhd])$' })], {
-      description: 'Seconds (an integer, may be negative) or a duration such as "15m", "7d"'
-    })
-  }, { additionalProperties: false })
-])
+/** Either `set` or `advance`, not both (checked by the handler, which can name the field). */
+export const ClockChange = Type.Object({
+  set: Type.Optional(Type.String({ format: 'iso-instant', description: 'Jump to this ISO 8601 instant' })),
+  advance: Type.Optional(Type.Union([Type.Integer(), Type.String({ pattern: '^(-?\\d+|\\d+[smhd])$' })], {
+    description: 'Seconds (an integer, may be negative) or a duration such as "15m", "7d"'
+  }))
+})
+
+/** The span of JavaScript dates: a clock beyond it cannot be shown or compared. */
+const MAX_INSTANT_MS = 8.64e15
 
 export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { clock } = app.sandbox
@@ -43,9 +45,17 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ClockReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const body = request.body
-    if ('set' in body) clock.set(Date.parse(body.set))
-    else clock.advance(parseDuration(body.advance)! * 1000)
+    const { set, advance } = request.body
+    if ((set === undefined) === (advance === undefined)) {
+      throw new ValidationFailed({ set: ['Send either set or advance, not both.'] })
+    }
+    if (set !== undefined) {
+      clock.set(Date.parse(set))
+      return reply()
+    }
+    const target = clock.now() + parseDuration(advance!)! * 1000
+    if (!(Math.abs(target) <= MAX_INSTANT_MS)) throw new ValidationFailed({ advance: ['The Advance field moves the clock beyond the dates a clock can show.'] })
+    clock.set(target)
     return reply()
   })
 }

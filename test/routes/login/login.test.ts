@@ -188,6 +188,24 @@ t.test('broken forms get an error page, not a stack trace', async (t) => {
   t.equal((await app.sandbox.tracks.find(trackId))?.state, 'issued')
 })
 
+t.test('bodies the server cannot read get an HTML error page with their 4xx', async (t) => {
+  const { app } = await testApp(t)
+  const { trackId } = await authorize(app)
+  const cases: Array<[string, string | undefined, string, number]> = [
+    ['/login/consent', undefined, ' ', 415],
+    ['/login/sign-in', 'application/json', 'nul', 400],
+    ['/login/sign-in', 'application/json', `{"track_id":"${trackId}","x":${'['.repeat(70)}${']'.repeat(70)}}`, 400],
+    ['/login/sign-in', 'application/x-www-form-urlencoded', `track_id=${trackId}&login=${'x'.repeat(70 * 1024)}`, 413]
+  ]
+  for (const [url, type, payload, status] of cases) {
+    const res = await app.inject({ method: 'POST', url, headers: type === undefined ? {} : { 'content-type': type }, payload })
+    t.equal(res.statusCode, status, `${url} ${status}`)
+    t.equal(res.headers['content-type'], 'text/html; charset=utf-8')
+    t.match(res.body, '<h1>Cannot read the form</h1>')
+  }
+  t.equal((await app.sandbox.tracks.find(trackId))?.state, 'issued')
+})
+
 t.test('a link that expires while signing in shows the expired page', async (t) => {
   const { app } = await testApp(t)
   const { trackId } = await authorize(app)

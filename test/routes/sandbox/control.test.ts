@@ -33,12 +33,22 @@ t.test('read, set and advance the clock', async (t) => {
   }
 })
 
-t.test('bad clock bodies get the validation envelope and change nothing', async (t) => {
+t.test('bad clock bodies get the validation envelope, every one naming a field, and change nothing', async (t) => {
   const { app } = await testApp(t)
-  for (const payload of [{}, { advance: '1w' }, { advance: 1.5 }, { set: 'tomorrow' }, { set: '2030-01-01T00:00:00Z', advance: 5 }]) {
-    const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload })
+  const cases: Array<[unknown, Record<string, string[]>]> = [
+    [{}, { set: ['Send either set or advance, not both.'] }],
+    [{ set: '2030-01-01T00:00:00Z', advance: 5 }, { set: ['Send either set or advance, not both.'] }],
+    [{ advance: '1w' }, { advance: ['The selected Advance is invalid.'] }],
+    [{ advance: 1.5 }, { advance: ['The selected Advance is invalid.'] }],
+    [{ set: 'tomorrow' }, { set: ['The Set field must be valid.'] }],
+    [[], { body: ['The request body must be a JSON object.'] }],
+    [{ advance: '99999999999999' }, { advance: ['The Advance field moves the clock beyond the dates a clock can show.'] }],
+    [{ advance: -9007199254740991 }, { advance: ['The Advance field moves the clock beyond the dates a clock can show.'] }]
+  ]
+  for (const [payload, errors] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: payload as object })
     t.equal(res.statusCode, 422, JSON.stringify(payload))
-    t.equal(res.json().error.message, 'Error validating transmitted data.')
+    t.same(res.json(), { error: { message: 'Error validating transmitted data.', errors } }, JSON.stringify(payload))
   }
   t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json().now, '2030-01-01T00:00:00.000Z')
 })
