@@ -45,6 +45,9 @@ export function formatProviderTimestamp (ms: number): string {
     `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.000000Z`
 }
 
+/** `2025-02-25T06:50:46.555000Z`: the status `datetime` has six fraction digits; the sandbox clock has three. */
+export const formatMicroTimestamp = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z')
+
 export const unixSeconds = (ms: number): number => Math.floor(ms / 1000)
 
 /** Same wall-clock time one calendar month later, clamped to the month's end (Carbon's addMonthNoOverflow). */

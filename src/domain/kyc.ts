@@ -105,9 +105,6 @@ export function profilePayload (clientId: string, requestId: string, userId: str
   return out.slice(0, PAYLOAD_LENGTH)
 }
 
-/** `2025-02-25T06:50:46.555000Z`: the status `datetime` has six fraction digits; the sandbox clock has three. */
-export const formatMicroTimestamp = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z')
-
 function view (record: KycRecord, now: number): HeldKycView {
   const { status, since } = kycState(record, now)
   return {

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { createClock } from '../../src/domain/clock.js'
+import { createClock, formatMicroTimestamp } from '../../src/domain/clock.js'
 import {
   ACCEPTED_MS, DECIDED_AFTER_MS, KYC_STATUSES, PAYLOAD_LENGTH, RETENTION_MS, STATUS_MESSAGES,
-  createKycService, formatMicroTimestamp, kycExpiresAt, kycState, profilePayload, type KycRecord
+  createKycService, kycExpiresAt, kycState, profilePayload, type KycRecord
 } from '../../src/domain/kyc.js'
 import { createMemoryStore } from '../../src/domain/store.js'
 
