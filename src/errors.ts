@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox'
  */
 export const ERRORS = {
   invalidAuthorizationCode: { status: 400, code: 100101, message: 'Invalid authorization_code.' },
+  // Sent back to the merchant as ?error_code= when the user denies (seen in a sample redirect_uri).
   userDenied: { status: 400, code: 100102, message: 'The user denied access.' },
   badRequest: { status: 400, code: 100400, message: 'Bad request.' },
   malformedJson: { status: 400, code: 100400, message: 'The request body is not valid JSON.' },

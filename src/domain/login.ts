@@ -3,12 +3,10 @@ import type { User } from './fixtures.js'
 import type { Grant } from './grants.js'
 import { FINISHED_STATES, type Track, type TrackService } from './tracks.js'
 import type { UserDirectory } from './users.js'
-
-/** The `error_code` a denied login carries back to the merchant (seen in the docs' sample redirect_uri). */
-export const DENIED_ERROR_CODE = 100102
+import { ERRORS } from '../errors.js'
 
 /** What a denied OIDC login carries back, as OIDC clients expect (RFC 6749 section 4.1.2.1). */
-export const OIDC_DENIED = { error: 'access_denied', error_description: 'The user denied access.' }
+export const OIDC_DENIED = { error: 'access_denied', error_description: ERRORS.userDenied.message }
 
 export const LOGIN_FAILURES = {
   unknown_track: { status: 404, message: 'This login link is not valid. Go back to the shop and start again.' },
@@ -80,7 +78,7 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
   const deny = async (track: Track): Promise<string> => {
     await tracks.save({ ...track, state: 'denied' })
     if (track.oidc !== undefined) return redirectWith(track.redirect_uri, { ...OIDC_DENIED, state: track.oidc.state })
-    return redirectWith(track.redirect_uri, { error_code: String(DENIED_ERROR_CODE) })
+    return redirectWith(track.redirect_uri, { error_code: String(ERRORS.userDenied.code) })
   }
 
   return {

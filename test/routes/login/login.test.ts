@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LoginError } from '../../../src/domain/login.js'
-import { DEMO, DEMO_AUTH, KITAP_AUTH, basic, testApp } from '../../helpers/app.js'
+import { KITAP_AUTH, testApp } from '../../helpers/app.js'
 import { AIGERIM, ASEL_DENIES, DANIYAR, MARAT_LOCKED, PASSWORD, authorize, consent, openLogin, signIn } from '../../helpers/flow.js'
 
 const trackOf = (app: Awaited<ReturnType<typeof testApp>>['app'], id: string) => app.sandbox.tracks.find(id)
@@ -169,7 +169,7 @@ t.test('consent before signing in', async (t) => {
   const { trackId, path } = await authorize(app)
   const page = await app.inject({ method: 'GET', url: `/login/consent?track_id=${trackId}` })
   t.equal(page.statusCode, 303, 'the consent page sends you to sign in first')
-  t.equal(page.headers.location, path.replace('/login?', '/login?'))
+  t.equal(page.headers.location, path)
   const post = await consent(app, trackId, 'allow')
   t.equal(post.statusCode, 409)
   t.match(post.body, 'Sign in before you allow or deny access.')
@@ -259,5 +259,4 @@ t.test('the restricted client\'s name and its registered redirect', async (t) =>
   t.match((await openLogin(app, path)).body, 'Kitap Books (restricted)')
   await signIn(app, { track_id: trackId, persona: AIGERIM })
   t.match((await consent(app, trackId, 'allow')).headers.location, /^http:\/\/localhost:3000\/callback\?authorization_code=/)
-  t.ok(basic(DEMO.id, DEMO.secret) === DEMO_AUTH)
 })
