@@ -22,6 +22,7 @@ import { createUserDirectory } from './domain/users.js'
 import fp from 'fastify-plugin'
 import clientAuth from './plugins/client-auth.js'
 import controlHooks from './plugins/control-hooks.js'
+import sharedState from './plugins/shared-state.js'
 import draining from './plugins/draining.js'
 import { tooDeep } from './plugins/json-depth.js'
 import openapi from './plugins/openapi.js'
@@ -55,14 +56,23 @@ export interface AppOptions {
   deliveryPolicy?: DeliveryPolicy
 }
 
+/** STORE: the bounded memory store, or Redis (loaded only then: a memory sandbox never pays for the client). */
+async function openStore (config: Config, now: () => number): Promise<Store> {
+  if (config.store === 'memory') return createMemoryStore({ now })
+  const { createRedisStore } = await import('./domain/redis-store.js')
+  return createRedisStore({ url: config.store, prefix: config.storePrefix, now })
+}
+
 /** Builds a sandbox with every route registered. It never listens and never reads the environment. */
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const { config, fixtures } = options
-  // A SIGNING_KEY file is read now: a bad one stops the start (a ConfigError) before anything runs.
-  const signingKey = await signingKeySource(config)
-  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock))
-  const ids = options.ids ?? createIds(config.seed)
-  const store = options.store ?? createMemoryStore({ now: clock.now })
+  // A SIGNING_KEY file is read first: a bad one stops the start (a ConfigError) before anything runs.
+  const signingKey = await signingKeySource(config, () => store)
+  // The store reads time from the clock, and the clock keeps its offset in the store.
+  const now = (): number => clock.now()
+  const store = options.store ?? await openStore(config, now)
+  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock), { offset: store.counter('clock') })
+  const ids = options.ids ?? createIds(config.seed, store.counter('ids'))
   const errorStatus = config.errorStatus
 
   const app = Fastify({
@@ -80,7 +90,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), errorStatus) }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const users = createUserDirectory(fixtures.users)
+  const users = createUserDirectory(fixtures.users, store)
   const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl })
   const context: SandboxContext = {
@@ -109,6 +119,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(fp(async (instance) => { instance.decorate('sandbox', context) }, { name: 'sandbox-context' }))
   app.addHook('onClose', async () => { await store.close() })
+  if (!store.local) await app.register(sharedState)
 
   // Only JSON bodies are the provider's; text/plain would reach validation as a string.
   app.removeContentTypeParser('text/plain')

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, SETTINGS, helpText, loadConfig, settingsFromEnv } from './config.js'
 import { FixtureError } from './domain/fixtures.js'
+import { StoreUnavailableError } from './domain/store.js'
 import { ListenError, startServer, type RunningSandbox } from './server.js'
 
 export interface CliIo {
@@ -30,6 +31,13 @@ export const shutdown = (sandbox: RunningSandbox) => async ({ signal, err }: { s
   await sandbox.close()
 }
 
+/** `memory`, or the Redis URL without its password, and the key prefix. */
+function storeLine ({ store, storePrefix }: { store: string, storePrefix: string }): string {
+  if (store === 'memory') return 'memory (this process only)'
+  const { protocol, host, pathname } = new URL(store)
+  return `${protocol}//${host}${pathname}, keys under ${storePrefix}: (shared with every replica using them)`
+}
+
 /** The command line: flags and environment -> validated settings -> a listening sandbox. */
 export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<CliResult> {
   let parsed
@@ -50,7 +58,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     sandbox = await startServer(loadConfig(settingsFromEnv(env), flags))
   } catch (error) {
     /* c8 ignore start: anything else is a bug, not a user's mistake; it crashes with its stack */
-    if (!(error instanceof ConfigError || error instanceof FixtureError || error instanceof ListenError)) throw error
+    if (!(error instanceof ConfigError || error instanceof FixtureError || error instanceof ListenError || error instanceof StoreUnavailableError)) throw error
     /* c8 ignore stop */
     io.err(`freedom-id-sandbox: ${error.message}`)
     return { code: 1 }
@@ -64,6 +72,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
 
   io.out(`Freedom ID sandbox listening on ${sandbox.url}`)
   if (sandbox.publicUrl !== sandbox.url) io.out(`  login links point at ${sandbox.publicUrl}`)
-  io.out(`  fixtures: ${sandbox.config.fixturesDir} (${sandbox.app.sandbox.clients.all().length} clients, ${sandbox.app.sandbox.users.all().length} users)`)
+  io.out(`  fixtures: ${sandbox.config.fixturesDir} (${sandbox.app.sandbox.clients.all().length} clients, ${sandbox.app.sandbox.users.fixtureCount} users)`)
+  io.out(`  store: ${storeLine(sandbox.config)}`)
   return { code: 0, sandbox, close }
 }

@@ -123,6 +123,22 @@ export const SETTINGS = {
     shown: 'generated (stable under SEED)',
     help: 'file with the RS256 key that signs id_tokens'
   },
+  store: {
+    env: 'STORE',
+    flag: 'store',
+    schema: Type.String({ format: 'store-url', default: 'memory' }),
+    expected: '"memory" or a URL such as redis://host:6379/0',
+    shown: 'memory',
+    help: 'where state lives: memory, or redis://[:password@]host:port/db shared by replicas'
+  },
+  storePrefix: {
+    env: 'STORE_PREFIX',
+    flag: 'store-prefix',
+    schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'fid' }),
+    expected: '1 to 64 letters, digits, "_", "." or "-"',
+    shown: 'fid',
+    help: 'prefix of every Redis key, so several environments can share one Redis'
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     flag: 'log-level',
@@ -151,6 +167,8 @@ export const ConfigSchema = Type.Object({
   journal: SETTINGS.journal.schema,
   issuer: Type.Optional(SETTINGS.issuer.schema),
   signingKey: Type.Optional(SETTINGS.signingKey.schema),
+  store: SETTINGS.store.schema,
+  storePrefix: SETTINGS.storePrefix.schema,
   logLevel: SETTINGS.logLevel.schema
 }, { additionalProperties: false })
 

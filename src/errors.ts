@@ -18,7 +18,8 @@ export const ERRORS = {
   payloadTooLarge: { status: 413, code: 100413, message: 'The request body is larger than 64 KiB.' },
   unsupportedMediaType: { status: 415, code: 100415, message: 'Unsupported content type: send application/json.' },
   serverError: { status: 500, code: 100500, message: 'Server error.' },
-  notReady: { status: 503, code: 100503, message: 'Not ready.' }
+  notReady: { status: 503, code: 100503, message: 'Not ready.' },
+  storeUnavailable: { status: 503, code: 100503, message: 'Service unavailable: the sandbox cannot reach its store (Redis). Try again in a moment.' }
 } as const
 
 export type ErrorName = keyof typeof ERRORS

@@ -71,7 +71,8 @@ t.test('starts with flags over env, prints its URL, serves, closes', async (t) =
   t.same(out, [
     `Freedom ID sandbox listening on ${url}`,
     '  login links point at https://qa.example',
-    `  fixtures: ${BUNDLED_FIXTURES} (2 clients, 6 users)`
+    `  fixtures: ${BUNDLED_FIXTURES} (2 clients, 6 users)`,
+    '  store: memory (this process only)'
   ])
   const link = new URL((await (await authorize(url)).json() as { redirect_uri: string }).redirect_uri)
   t.equal(link.origin, 'https://qa.example')

@@ -11,6 +11,8 @@ t.test('defaults', async (t) => {
     accessTtl: 604800,
     errorStatus: 'http',
     journal: 'on',
+    store: 'memory',
+    storePrefix: 'fid',
     logLevel: 'info'
   })
 })
@@ -32,6 +34,8 @@ t.test('every setting from the environment, converted', async (t) => {
     JOURNAL: 'off',
     ISSUER: 'https://passport.freedompay.kz',
     SIGNING_KEY: '/keys/id.pem',
+    STORE: 'redis://redis:6379/1',
+    STORE_PREFIX: 'qa',
     LOG_LEVEL: 'debug',
     UNRELATED: 'ignored'
   }
@@ -51,6 +55,8 @@ t.test('every setting from the environment, converted', async (t) => {
     journal: 'off',
     issuer: 'https://passport.freedompay.kz',
     signingKey: '/keys/id.pem',
+    store: 'redis://redis:6379/1',
+    storePrefix: 'qa',
     logLevel: 'debug'
   })
 })
@@ -85,12 +91,28 @@ t.test('each setting rejects what it should', async (t) => {
     ['CLOCK', '2030-02-31T00:00:00Z', 'CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "2030-02-31T00:00:00Z"'],
     ['JOURNAL', 'no', 'JOURNAL (--journal): expected "on" or "off", got "no"'],
     ['ISSUER', 'passport.freedompay.kz', 'ISSUER (--issuer): expected an absolute http(s) URL, got "passport.freedompay.kz"'],
-    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"']
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    ['STORE', 'redis', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis"'],
+    ['STORE', 'http://127.0.0.1:6379', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "http://127.0.0.1:6379"'],
+    ['STORE', 'redis://', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://"'],
+    ['STORE', 'redis://redis:6379/zero', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://redis:6379/zero"'],
+    ['STORE', 'redis://redis:6379/0?tls=1', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://redis:6379/0?tls=1"'],
+    ['STORE', 'redis://[::1', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://[::1"'],
+    ['STORE_PREFIX', 'qa:1', 'STORE_PREFIX (--store-prefix): expected 1 to 64 letters, digits, "_", "." or "-", got "qa:1"'],
+    ['STORE_PREFIX', 'qa*', 'STORE_PREFIX (--store-prefix): expected 1 to 64 letters, digits, "_", "." or "-", got "qa*"']
   ]
   for (const [env, value, problem] of bad) {
     const error = t.throws(() => loadConfig(settingsFromEnv({ [env]: value }))) as ConfigError
     t.same(error.problems, [problem], `${env}=${value}`)
   }
+})
+
+t.test('STORE: memory by default, or a redis:// or rediss:// URL; STORE_PREFIX fid by default', async (t) => {
+  t.match(loadConfig({}), { store: 'memory', storePrefix: 'fid' })
+  for (const store of ['redis://redis:6379/0', 'redis://127.0.0.1', 'rediss://:secret@cache.example:6380/2', 'redis://[::1]:6379/']) {
+    t.equal(loadConfig(settingsFromEnv({ STORE: store })).store, store)
+  }
+  t.equal(loadConfig(settingsFromEnv({ STORE_PREFIX: 'qa-env_2.v1' })).storePrefix, 'qa-env_2.v1')
 })
 
 t.test('library options: a Date clock, numbers, unknown names', async (t) => {

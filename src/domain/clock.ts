@@ -1,38 +1,46 @@
+import { localCounter, type Counter } from './store.js'
+
 /**
  * The sandbox clock. Every expiry in the sandbox reads time from here, never from Date.now(),
  * so a test can start the clock at a fixed instant (`CLOCK`) and move it by hand.
+ *
+ * Its whole state is one number, the offset from where it started (the `CLOCK` instant, or real
+ * time), kept in the store so replicas on a shared store read one clock. `now()` stays
+ * synchronous: it reads the offset this process last saw, which `sync()` refreshes.
  */
 export interface Clock {
   /** Milliseconds since the epoch, on the sandbox's time line. */
   now(): number
   /** True when the clock stands still until it is set or advanced. */
   readonly frozen: boolean
-  set(instantMs: number): void
-  advance(ms: number): void
+  set(instantMs: number): Promise<void>
+  advance(ms: number): Promise<void>
   /** Back to how it started: the fixed start instant, or real time. */
-  reset(): void
+  reset(): Promise<void>
+  /** Reads the offset again: another replica may have moved the clock. */
+  sync(): Promise<void>
 }
 
-export function createClock (start?: Date, realNow: () => number = Date.now): Clock {
+export function createClock (start?: Date, options: { offset?: Counter, realNow?: () => number } = {}): Clock {
+  const { offset: shared = localCounter(), realNow = Date.now } = options
   const startMs = start?.getTime()
-  // A clock with a start stands still; set/advance on a real clock shifts it by an offset.
-  let fixed = startMs
+  // A clock with a start stands still; a real one moves with real time, shifted by the offset.
+  const base = startMs === undefined ? realNow : () => startMs
   let offset = 0
   return {
     get frozen () { return startMs !== undefined },
-    now: () => fixed ?? realNow() + offset,
-    set (instantMs) {
-      if (fixed === undefined) offset = instantMs - realNow()
-      else fixed = instantMs
+    now: () => base() + offset,
+    async set (instantMs) {
+      const next = instantMs - base()
+      await shared.set(next)
+      offset = next
     },
-    advance (ms) {
-      if (fixed === undefined) offset += ms
-      else fixed += ms
-    },
-    reset () {
-      fixed = startMs
+    async advance (ms) { offset = await shared.add(ms) },
+    async reset () {
+      await shared.set(0)
       offset = 0
-    }
+    },
+    async sync () { offset = await shared.get() }
   }
 }
 

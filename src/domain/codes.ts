@@ -46,7 +46,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
   }
   return {
     async issue (input) {
-      const record = { ...input, code: deps.ids.code(), expires_at: deps.clock.now() + deps.ttlSeconds * 1000 }
+      const record = { ...input, code: await deps.ids.code(), expires_at: deps.clock.now() + deps.ttlSeconds * 1000 }
       await codes.put(record.code, record, record.expires_at)
       return record
     },

@@ -53,7 +53,7 @@ export function createDeliveries (deps: { store: Store, clock: Clock, policy?: D
   const policy = deps.policy ?? DEFAULT_DELIVERY_POLICY
   const list = deps.store.list<Delivery>('deliveries', DELIVERY_CAP)
   const underWay = new Set<Promise<void>>()
-  let next = 0
+  const ids = deps.store.counter('delivery-ids')
 
   const update = (id: number, change: (d: Delivery) => Delivery) => list.takeFirst((d) => d.id === id, change)
 
@@ -95,16 +95,17 @@ export function createDeliveries (deps: { store: Store, clock: Clock, policy?: D
 
   return {
     async send (input) {
-      const delivery: Delivery = { id: ++next, ...input, outcome: 'pending', attempts: [] }
+      const delivery: Delivery = { id: await ids.add(1), ...input, outcome: 'pending', attempts: [] }
       await list.push(delivery)
-      const running = deliver(delivery).finally(() => underWay.delete(running))
+      // A store lost mid-way (Redis gone) leaves the record pending: nothing else to tell, nobody to throw at.
+      const running = deliver(delivery).catch(() => {}).finally(() => underWay.delete(running))
       underWay.add(running)
       return delivery
     },
     list: () => list.items(),
     async clear () {
       await list.clear()
-      next = 0
+      await ids.set(0)
     },
     async settled () {
       while (underWay.size > 0) await Promise.all(underWay)

@@ -34,20 +34,21 @@ export interface FaultQueue {
   /** The first fault queued for `METHOD path` (or the route's pattern), counted down by one call. */
   consume(method: string, paths: string[]): Promise<Fault | undefined>
   /**
-   * True when this process has certainly queued nothing: every request can then skip the queue
-   * without awaiting it. It may only err towards false (a look that finds nothing).
+   * True when no fault can be queued: every request can then skip the queue without awaiting it.
+   * It may only err towards false (a look that finds nothing). On a shared store another replica
+   * may have queued one, so it is never idle there.
    */
   idle(): boolean
 }
 
 export function createFaultQueue (deps: { store: Store }): FaultQueue {
   const list = deps.store.list<Fault>('faults', FAULT_CAP)
-  let next = 0
+  const ids = deps.store.counter('fault-ids')
   // Calls the queued faults may still hit, as far as this process knows.
   let hits = 0
   return {
     async add ({ times = 1, route, ...what }) {
-      const fault: Fault = { id: ++next, route, remaining: times, ...what }
+      const fault: Fault = { id: await ids.add(1), route, remaining: times, ...what }
       await list.push(fault)
       hits += times
       return fault
@@ -55,7 +56,7 @@ export function createFaultQueue (deps: { store: Store }): FaultQueue {
     list: () => list.items(),
     async clear () {
       await list.clear()
-      next = 0
+      await ids.set(0)
       hits = 0
     },
     async consume (method, paths) {
@@ -65,6 +66,6 @@ export function createFaultQueue (deps: { store: Store }): FaultQueue {
       if (fault !== undefined) hits--
       return fault
     },
-    idle: () => hits <= 0
+    idle: () => deps.store.local && hits <= 0
   }
 }

@@ -30,6 +30,18 @@ export function isCalendarDate (value: string): boolean {
   return new Date(Date.UTC(year!, month! - 1, day!)).getUTCDate() === day
 }
 
+/** `memory`, or `redis://` / `rediss://` with a host, an optional port and an optional db number (`/0`). */
+export function isStoreUrl (value: string): boolean {
+  if (value === 'memory') return true
+  if (!/^rediss?:\/\//i.test(value)) return false
+  try {
+    const url = new URL(value)
+    return url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname) && url.search === '' && url.hash === ''
+  } catch {
+    return false
+  }
+}
+
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 
 /**
@@ -38,7 +50,8 @@ export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  */
 export const FORMATS: Record<string, (value: string) => boolean> = {
   'http-url': isHttpUrl,
-  'iso-instant': isIsoInstant
+  'iso-instant': isIsoInstant,
+  'store-url': isStoreUrl
 }
 
 for (const [name, check] of Object.entries(FORMATS)) {

@@ -18,6 +18,8 @@ export interface IdTokenService {
   sign(input: { sub: string, aud: string, nonce?: string }): Promise<string>
   /** The public signing key, as `/.well-known/jwks.json` serves it. */
   jwks(): Promise<{ keys: PublicJwk[] }>
+  /** Runs a reset of the store and keeps the signing key through it (see SigningKeySource.keepAcross). */
+  keepKeyAcross<T>(reset: () => Promise<T>): Promise<T>
 }
 
 export function createIdTokenService (deps: { key: SigningKeySource, clock: Clock, issuer: () => string, ttlSeconds: number }): IdTokenService {
@@ -32,6 +34,7 @@ export function createIdTokenService (deps: { key: SigningKeySource, clock: Cloc
     },
     async jwks () {
       return { keys: [(await deps.key()).publicJwk] }
-    }
+    },
+    keepKeyAcross: (reset) => deps.key.keepAcross(reset)
   }
 }

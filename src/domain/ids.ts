@@ -1,22 +1,22 @@
 import { createHash, randomFillSync, randomUUID } from 'node:crypto'
 import { customAlphabet, customRandom } from 'nanoid'
+import { localCounter, type Counter } from './store.js'
 
 /**
  * Every generated identifier comes from here. Without a seed the bytes are cryptographically
- * random; with a seed they come from SHA-256 in counter mode, so the same seed and the same
- * sequence of calls give the same ids.
+ * random; with a seed, the n-th id drawn comes from SHA-256 of the seed and n, where n is a
+ * counter in the store: the same seed and the same sequence of calls give the same ids, and
+ * replicas sharing a store draw one sequence between them, never the same id twice.
  */
 export interface Ids {
   /** RFC 9562 version 4, as Freedom ID's `track_id`. */
-  uuidv4(): string
+  uuidv4(): Promise<string>
   /** RFC 9562 version 7 for the given instant, as Freedom ID's token `id`. */
-  uuidv7(atMs: number): string
+  uuidv7(atMs: number): Promise<string>
   /** 128 characters of [a-zA-Z0-9], as Freedom ID's access and refresh tokens. */
-  token(): string
+  token(): Promise<string>
   /** 64 characters of [a-zA-Z0-9]: an authorization code (its format is undocumented). */
-  code(): string
-  /** Back to the start of the seeded sequence (a no-op without a seed). */
-  reset(): void
+  code(): Promise<string>
 }
 
 export type RandomBytes = (size: number) => Uint8Array
@@ -44,29 +44,33 @@ function hex (bytes: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
-export function createIds (seed?: string): Ids {
+/** Ids seeded by `seed` (drawn in the order `draws` counts), or random without one; a store's counter restarts at its reset. */
+export function createIds (seed?: string, draws: Counter = localCounter()): Ids {
   if (seed !== undefined) {
-    let ids = idsFrom(seededBytes(seed))
+    const next = async () => idsFrom(seededBytes(`${seed}:${await draws.add(1)}`))
     return {
-      uuidv4: () => ids.uuidv4(),
-      uuidv7: (atMs) => ids.uuidv7(atMs),
-      token: () => ids.token(),
-      code: () => ids.code(),
-      reset: () => { ids = idsFrom(seededBytes(seed)) }
+      uuidv4: async () => (await next()).uuidv4(),
+      uuidv7: async (atMs) => (await next()).uuidv7(atMs),
+      token: async () => (await next()).token(),
+      code: async () => (await next()).code()
     }
   }
   // Unseeded, node's and nanoid's own generators draw from a pool of random bytes: much cheaper per id.
+  const { uuidv7 } = idsFrom((size) => randomFillSync(new Uint8Array(size)))
+  const token = customAlphabet(ALPHANUMERIC, TOKEN_LENGTH)
+  const code = customAlphabet(ALPHANUMERIC, CODE_LENGTH)
   return {
-    ...idsFrom((size) => randomFillSync(new Uint8Array(size))),
-    uuidv4: () => randomUUID(),
-    token: customAlphabet(ALPHANUMERIC, TOKEN_LENGTH),
-    code: customAlphabet(ALPHANUMERIC, CODE_LENGTH),
-    reset: () => {}
+    uuidv4: async () => randomUUID(),
+    uuidv7: async (atMs) => uuidv7(atMs),
+    token: async () => token(),
+    code: async () => code()
   }
 }
 
 /** Every id drawn from one stream of bytes (a seeded stream gives a repeatable sequence). */
-function idsFrom (bytes: RandomBytes): Omit<Ids, 'reset'> {
+interface SyncIds { uuidv4(): string, uuidv7(atMs: number): string, token(): string, code(): string }
+
+function idsFrom (bytes: RandomBytes): SyncIds {
   const token = customRandom(ALPHANUMERIC, TOKEN_LENGTH, bytes)
   const code = customRandom(ALPHANUMERIC, CODE_LENGTH, bytes)
   return {

@@ -68,11 +68,11 @@ export function redactBody (body: unknown): unknown {
 
 export function createJournal (deps: { store: Store, enabled: boolean }): Journal {
   const list = deps.store.list<JournalEntry>('journal', JOURNAL_CAP)
-  let next = 0
+  const ids = deps.store.counter('journal-ids')
   return {
     enabled: deps.enabled,
     async record (entry) {
-      await list.push({ id: ++next, ...entry })
+      await list.push({ id: await ids.add(1), ...entry })
     },
     async query (filter) {
       const limit = Math.min(Number(filter.limit ?? JOURNAL_CAP), JOURNAL_CAP)
@@ -87,7 +87,7 @@ export function createJournal (deps: { store: Store, enabled: boolean }): Journa
     },
     async clear () {
       await list.clear()
-      next = 0
+      await ids.set(0)
     }
   }
 }

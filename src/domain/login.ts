@@ -93,7 +93,7 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
     },
     async signIn (trackId, credentials) {
       const track = await usable(trackId)
-      const user = 'userId' in credentials ? users.find(credentials.userId) : users.authenticate(credentials.login, credentials.password)
+      const user = 'userId' in credentials ? await users.find(credentials.userId) : await users.authenticate(credentials.login, credentials.password)
       if (user === undefined) throw new LoginError('userId' in credentials ? 'unknown_user' : 'wrong_credentials')
       if (user.behaviour === 'locked') throw new LoginError('locked')
       const signedIn: Track = { ...track, state: 'signed_in', user_id: user.id }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { BUNDLED_FIXTURES, ConfigError } from '../config.js'
+import type { Store } from './store.js'
 
 /** The public half of the signing key, as the JWKS publishes it: nothing else can leave the process. */
 export interface PublicJwk {
@@ -22,7 +23,11 @@ export interface SigningKey {
 }
 
 /** Made on first use: cold start stays fast, and a sandbox nobody signs in through never pays for it. */
-export type SigningKeySource = () => Promise<SigningKey>
+export interface SigningKeySource {
+  (): Promise<SigningKey>
+  /** Runs `reset` (which clears the store) and puts a generated key back after it: a reset keeps the JWKS merchants cached. */
+  keepAcross<T>(reset: () => Promise<T>): Promise<T>
+}
 
 /** The sandbox-only key used under SEED (a fixed key, because RSA key generation cannot be seeded). It is public: never trust it. */
 export const SANDBOX_KEY_FILE = join(BUNDLED_FIXTURES, 'oidc-signing-key.json')
@@ -92,21 +97,57 @@ export async function loadSigningKeyFile (path: string): Promise<SigningKey> {
   return signingKeyFrom(parsed.key, parsed.kid)
 }
 
-export async function generateSigningKey (): Promise<SigningKey> {
+/** A fresh RSA 2048 private key, as PKCS#8 PEM (what the store keeps, so replicas sign with one key). */
+export async function generateSigningKeyPem (): Promise<string> {
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: MIN_RSA_BITS })
-  return signingKeyFrom(privateKey)
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+}
+
+const fixed = (load: () => Promise<SigningKey>): SigningKeySource => {
+  let key: Promise<SigningKey> | undefined
+  return Object.assign(() => (key ??= load()), { keepAcross: <T>(reset: () => Promise<T>) => reset() })
+}
+
+/**
+ * A key generated on first use and kept in the store: the first replica to need it makes it, the
+ * others read it (on a shared store they look again each time, so a store emptied from outside
+ * still gives every replica the same key).
+ */
+function generated (storeOf: () => Store): SigningKeySource {
+  // The store is asked for on first use: the key file, if any, is read before the store opens.
+  const shared = () => storeOf().collection<string>('signing-key')
+  let cached: { pem: string, key: SigningKey } | undefined
+  const current = async (): Promise<SigningKey> => {
+    if (cached !== undefined && storeOf().local) return cached.key
+    let pem = await shared().get('pem')
+    if (pem === undefined) {
+      const made = await generateSigningKeyPem()
+      // Another replica may have made one meanwhile: the first one stored wins.
+      if (!await shared().add('pem', made, Infinity)) pem = await shared().get('pem')
+      pem ??= made
+    }
+    if (cached?.pem !== pem) cached = { pem, key: await signingKeyFrom(createPrivateKey(pem)) }
+    return cached.key
+  }
+  return Object.assign(current, {
+    async keepAcross<T> (reset: () => Promise<T>): Promise<T> {
+      const pem = await shared().get('pem')
+      const result = await reset()
+      if (pem !== undefined) await shared().put('pem', pem, Infinity)
+      return result
+    }
+  })
 }
 
 /**
  * Where the id_token key comes from: SIGNING_KEY's file, read now so a bad one stops the start;
- * else under SEED the bundled sandbox key (the same JWKS on every run); else a fresh RSA 2048 key.
+ * else under SEED the bundled sandbox key (the same JWKS on every run); else a fresh RSA 2048 key,
+ * made on first use and shared through the store.
  */
-export async function signingKeySource (settings: { signingKey?: string, seed?: string }): Promise<SigningKeySource> {
+export async function signingKeySource (settings: { signingKey?: string, seed?: string }, store: () => Store): Promise<SigningKeySource> {
   if (settings.signingKey !== undefined) {
     const key = await loadSigningKeyFile(settings.signingKey)
-    return async () => key
+    return fixed(async () => key)
   }
-  const make = settings.seed === undefined ? generateSigningKey : () => loadSigningKeyFile(SANDBOX_KEY_FILE)
-  let key: Promise<SigningKey> | undefined
-  return () => (key ??= make())
+  return settings.seed === undefined ? generated(store) : fixed(() => loadSigningKeyFile(SANDBOX_KEY_FILE))
 }

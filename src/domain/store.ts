@@ -1,36 +1,79 @@
 /**
- * Where the sandbox keeps its state. Every method is async so that a shared store (Redis) can sit
- * behind the same interface. Records are plain JSON values; callers never mutate one after `put`.
- * Expiry is on the sandbox clock: a record is gone once `now() >= expiresAt`.
+ * Where the sandbox keeps its state: in memory (the default), or in Redis, shared by replicas.
+ * Every method is async so both sit behind this one interface. Records are plain JSON values;
+ * callers never mutate one after `put`. Expiry is on the sandbox clock: a record is gone once
+ * `now() >= expiresAt`; `Infinity` keeps it until the store is cleared.
  */
 export interface Collection<T> {
   put(key: string, value: T, expiresAtMs: number): Promise<void>
+  /** Puts only when no live record has this key, in one step; answers whether it did. */
+  add(key: string, value: T, expiresAtMs: number): Promise<boolean>
   get(key: string): Promise<T | undefined>
   /** Gets and deletes in one step: what single-use records (codes) are redeemed with. */
   take(key: string): Promise<T | undefined>
   delete(key: string): Promise<boolean>
+  /** Records stored, expired ones not yet dropped included: for tests and diagnostics (Redis scans for it). */
   size(): Promise<number>
 }
 
-/** A bounded list, oldest first: beyond its length the oldest 1% go at once (cheaper than one by one). */
+/** A bounded list, oldest first: it never holds more than its length, the oldest going first (the memory store drops 1% at once). */
 export interface List<T> {
   push(item: T): Promise<void>
   items(): Promise<T[]>
   /**
    * Finds the first item that matches and replaces it with `next(item)`, or removes it when
    * that is undefined, in one step (a fault consumed once per request); answers the item found.
+   * Both functions must be pure: a shared store may call them again when another replica
+   * changed the list meanwhile.
    */
   takeFirst(match: (item: T) => boolean, next: (item: T) => T | undefined): Promise<T | undefined>
   clear(): Promise<void>
 }
 
+/** An integer that starts at 0; `add` is atomic, so replicas can draw ids from one. */
+export interface Counter {
+  get(): Promise<number>
+  /** Adds `delta` (a whole number, may be negative) and answers the new value, in one step. */
+  add(delta: number): Promise<number>
+  set(value: number): Promise<void>
+}
+
 export interface Store {
+  /**
+   * True when this process alone reads and writes the state (memory); false when other replicas
+   * share it (Redis), so what this process remembers of it may be out of date.
+   */
+  readonly local: boolean
   collection<T>(name: string): Collection<T>
   list<T>(name: string, maxLength: number): List<T>
+  counter(name: string): Counter
+  /** Runs `fn` holding the named lock: no other holder, in this process or another replica, runs meanwhile. */
+  withLock<R>(name: string, fn: () => Promise<R>): Promise<R>
+  /** Resolves when the store answers; rejects with a StoreUnavailableError when it cannot be reached. */
+  ping(): Promise<void>
   /** Drops every expired record now (the memory store also does this on a timer). */
   sweep(): Promise<number>
+  /** Drops everything: records, lists and counters (for every replica, on a shared store). */
   clear(): Promise<void>
   close(): Promise<void>
+}
+
+/** The shared store cannot be reached: the request that needed it is answered 503, nothing is half-done on purpose. */
+export class StoreUnavailableError extends Error {
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreUnavailableError'
+  }
+}
+
+/** A counter in this process's memory (the memory store's, and a clock's when no store is given). */
+export function localCounter (): Counter {
+  let value = 0
+  return {
+    get: async () => value,
+    add: async (delta) => (value += delta),
+    async set (next) { value = next }
+  }
 }
 
 export interface MemoryStoreOptions {
@@ -50,6 +93,9 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   const { now, maxEntries = DEFAULT_MAX_ENTRIES, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = options
   const maps = new Map<string, Map<string, Entry>>()
   const lists = new Map<string, unknown[]>()
+  const counters = new Map<string, Counter>()
+  // One promise chain per lock name: each holder starts when the one before it has finished.
+  const locks = new Map<string, Promise<unknown>>()
   const mapOf = (name: string): Map<string, Entry> => {
     let map = maps.get(name)
     if (map === undefined) maps.set(name, map = new Map())
@@ -87,13 +133,20 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   timer?.unref()
 
   return {
+    local: true,
     collection<T>(name: string): Collection<T> {
       const map = mapOf(name)
+      const put = async (key: string, value: T, expiresAtMs: number): Promise<void> => {
+        map.delete(key)
+        map.set(key, { value, expiresAt: expiresAtMs })
+        if (map.size > maxEntries) evictOldest(map)
+      }
       return {
-        async put (key, value, expiresAtMs) {
-          map.delete(key)
-          map.set(key, { value, expiresAt: expiresAtMs })
-          if (map.size > maxEntries) evictOldest(map)
+        put,
+        async add (key, value, expiresAtMs) {
+          if (live(map, key) !== undefined) return false
+          await put(key, value, expiresAtMs)
+          return true
         },
         get: async (key) => live(map, key)?.value as T | undefined,
         async take (key) {
@@ -127,15 +180,32 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
         async clear () { list.length = 0 }
       }
     },
+    counter (name) {
+      let counter = counters.get(name)
+      if (counter === undefined) counters.set(name, counter = localCounter())
+      return counter
+    },
+    async withLock (name, fn) {
+      const before = locks.get(name) ?? Promise.resolve()
+      const run = before.then(fn, fn)
+      const done = run.then(() => {}, () => {})
+      locks.set(name, done)
+      // The last holder leaves no chain behind.
+      done.then(() => { if (locks.get(name) === done) locks.delete(name) }, () => {})
+      return run
+    },
+    ping: async () => {},
     sweep,
     async clear () {
       for (const map of maps.values()) map.clear()
       for (const list of lists.values()) list.length = 0
+      for (const counter of counters.values()) await counter.set(0)
     },
     async close () {
       clearInterval(timer)
       maps.clear()
       lists.clear()
+      counters.clear()
     }
   }
 }

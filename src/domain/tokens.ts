@@ -52,9 +52,9 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     const now = Math.floor(deps.clock.now() / 1000) * 1000
     const record: TokenRecord = {
       ...input,
-      id: deps.ids.uuidv7(now),
-      access_token: deps.ids.token(),
-      refresh_token: deps.ids.token(),
+      id: await deps.ids.uuidv7(now),
+      access_token: await deps.ids.token(),
+      refresh_token: await deps.ids.token(),
       issued_at: now,
       access_expires_at: now + deps.accessTtlSeconds * 1000,
       refresh_expires_at: deps.refreshTtlSeconds === undefined ? addCalendarMonth(now) : now + deps.refreshTtlSeconds * 1000

@@ -58,7 +58,7 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
     async issue ({ clientId, redirectUri, grants, oidc }) {
       const createdAt = deps.clock.now()
       const track: Track = {
-        track_id: deps.ids.uuidv4(),
+        track_id: await deps.ids.uuidv4(),
         client_id: clientId,
         redirect_uri: redirectUri,
         grants: [...new Set(grants)],

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { User } from './fixtures.js'
 import type { Grant } from './grants.js'
 import { digest, matchesDigest } from './secrets.js'
+import type { Store } from './store.js'
 
 /** `+7 (701) 555-01-01`, `87015550101` and `77015550101` all name +77015550101; e-mails ignore case. */
 export function normalizeLogin (login: string): string {
@@ -23,21 +24,32 @@ export type NewUser = ProfileFields & Pick<User, 'id' | 'phone' | 'password'>
 export const DEFAULT_PASSWORD = 'Sandbox123!'
 
 export interface UserDirectory {
+  /** How many users users.json holds. */
+  readonly fixtureCount: number
   /** The fixture users (as updated), then the provisioned ones in creation order. */
-  all(): User[]
-  get(id: string): User | undefined
+  all(): Promise<User[]>
+  get(id: string): Promise<User | undefined>
   /** The user whose phone or e-mail is `login`, with this password (compared in constant time). */
-  authenticate(login: string, password: string): User | undefined
+  authenticate(login: string, password: string): Promise<User | undefined>
   /** A user by id, phone or e-mail. */
-  find(ref: string): User | undefined
+  find(ref: string): Promise<User | undefined>
   /** Which of these logins belong to a user other than `self` (phones normalized, e-mails in any case). */
-  taken(logins: Pick<ProfileFields, 'phone' | 'email'>, self?: string): Array<'phone' | 'email'>
-  /** Adds a provisioned user; its phone and e-mail must not be taken. */
-  create(user: NewUser): User
-  /** Changes only the fields given; undefined for an unknown id. A fixture user is replaced, never mutated. */
-  update(id: string, changes: ProfileFields): User | undefined
-  /** Drops every provisioned user and every change: the fixtures as loaded. */
-  reset(): void
+  taken(logins: Pick<ProfileFields, 'phone' | 'email'>, self?: string): Promise<Array<'phone' | 'email'>>
+  /** Adds a provisioned user; throws LoginTaken when its phone or e-mail is someone else's. */
+  create(user: NewUser): Promise<User>
+  /** Changes only the fields given; undefined for an unknown id. Throws LoginTaken as create does. */
+  update(id: string, changes: ProfileFields): Promise<User | undefined>
+}
+
+/** A phone or e-mail already belongs to another user (checked again under the lock, so a racing request loses). */
+export class LoginTaken extends Error {
+  readonly fields: Array<'phone' | 'email'>
+
+  constructor (fields: Array<'phone' | 'email'>) {
+    super(`${fields.join(' and ')} already taken`)
+    this.name = 'LoginTaken'
+    this.fields = fields
+  }
 }
 
 const loginsOf = (user: User): string[] =>
@@ -47,67 +59,86 @@ const loginsOf = (user: User): string[] =>
 const defined = <T extends object>(fields: T): T =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T
 
-/**
- * The fixture users with an in-memory overlay of provisioned users and changes. Synchronous: a
- * uniqueness check and the write that follows it cannot interleave with another request.
- */
-export function createUserDirectory (fixtures: User[]): UserDirectory {
-  // Insertion order is all()'s order: fixtures first, an updated one keeps its place.
-  const byId = new Map<string, User>()
-  const byLogin = new Map<string, User>()
-  let list: User[] | undefined
+/** Provisioned users remembered in creation order (the login page's persona list). */
+export const PROVISIONED_CAP = 100_000
 
-  const index = (user: User): void => {
-    byId.set(user.id, user)
-    for (const login of loginsOf(user)) byLogin.set(login, user)
-    list = undefined
+/**
+ * The fixture users, read-only in memory, with an overlay in the store: provisioned users and
+ * changed fixture users by id, and an index from each of their logins to the id. Reads need no
+ * lock; create and update check uniqueness and write under one lock, on every replica.
+ */
+export function createUserDirectory (fixtures: User[], store: Store): UserDirectory {
+  const fixtureById = new Map(fixtures.map((user) => [user.id, user]))
+  const fixtureByLogin = new Map(fixtures.flatMap((user) => loginsOf(user).map((login) => [login, user] as const)))
+  const overlay = store.collection<User>('users')
+  const logins = store.collection<string>('user-logins')
+  const provisioned = store.list<string>('users-provisioned', PROVISIONED_CAP)
+
+  const get = async (id: string): Promise<User | undefined> => await overlay.get(id) ?? fixtureById.get(id)
+  const byLogin = async (login: string): Promise<User | undefined> => {
+    const normalized = normalizeLogin(login)
+    const id = await logins.get(normalized)
+    if (id !== undefined) return get(id)
+    // A fixture user still owns its login unless the overlay holds a changed copy (whose logins are all indexed).
+    const fixture = fixtureByLogin.get(normalized)
+    return fixture === undefined || await overlay.get(fixture.id) !== undefined ? undefined : fixture
   }
-  const reset = (): void => {
-    byId.clear()
-    byLogin.clear()
-    for (const user of fixtures) index(user)
+  const taken: UserDirectory['taken'] = async (wanted, self) => {
+    const fields: Array<'phone' | 'email'> = []
+    for (const field of ['phone', 'email'] as const) {
+      const value = wanted[field]
+      const owner = value === undefined ? undefined : await byLogin(value)
+      if (owner !== undefined && owner.id !== self) fields.push(field)
+    }
+    return fields
   }
-  const assertFree = (logins: Pick<ProfileFields, 'phone' | 'email'>, self?: string): void => {
-    const taken = directory.taken(logins, self)
-    if (taken.length > 0) throw new Error(`${taken.join(' and ')} already taken`)
+  const assertFree = async (wanted: Pick<ProfileFields, 'phone' | 'email'>, self?: string): Promise<void> => {
+    const fields = await taken(wanted, self)
+    if (fields.length > 0) throw new LoginTaken(fields)
   }
-  reset()
+  const save = async (user: User, previous?: User): Promise<void> => {
+    await overlay.put(user.id, user, Infinity)
+    const now = loginsOf(user)
+    for (const login of previous === undefined ? [] : loginsOf(previous)) {
+      if (!now.includes(login)) await logins.delete(login)
+    }
+    for (const login of now) await logins.put(login, user.id, Infinity)
+  }
 
   const decoy = digest('no such user')
-  const directory: UserDirectory = {
-    all: () => (list ??= [...byId.values()]),
-    get: (id) => byId.get(id),
-    authenticate (login, password) {
-      const user = byLogin.get(normalizeLogin(login))
+  return {
+    fixtureCount: fixtures.length,
+    async all () {
+      const ids = [...fixtureById.keys(), ...await provisioned.items()]
+      const users = await Promise.all(ids.map(get))
+      return users.filter((user) => user !== undefined)
+    },
+    get,
+    async authenticate (login, password) {
+      const user = await byLogin(login)
       const matches = matchesDigest(password, user === undefined ? decoy : digest(user.password))
       return matches ? user : undefined
     },
-    find: (ref) => byId.get(ref) ?? byLogin.get(normalizeLogin(ref)),
-    taken: (logins, self) => (['phone', 'email'] as const).filter((field) => {
-      const value = logins[field]
-      const owner = value === undefined ? undefined : byLogin.get(normalizeLogin(value))
-      return owner !== undefined && owner.id !== self
-    }),
-    create (user) {
-      if (byId.has(user.id)) throw new Error(`user ${user.id} already exists`)
-      assertFree(user)
+    find: async (ref) => await get(ref) ?? byLogin(ref),
+    taken,
+    create: (user) => store.withLock('users', async () => {
+      if (await get(user.id) !== undefined) throw new Error(`user ${user.id} already exists`)
+      await assertFree(user)
       // A provisioned user holds only what the partner sent; the fixture type's other profile fields read as absent.
       const created = defined(user) as User
-      index(created)
+      await save(created)
+      await provisioned.push(created.id)
       return created
-    },
-    update (id, changes) {
-      const current = byId.get(id)
+    }),
+    update: (id, changes) => store.withLock('users', async () => {
+      const current = await get(id)
       if (current === undefined) return undefined
-      assertFree(changes, id)
+      await assertFree(changes, id)
       const updated: User = { ...current, ...defined(changes) }
-      for (const login of loginsOf(current)) byLogin.delete(login)
-      index(updated)
+      await save(updated, current)
       return updated
-    },
-    reset
+    })
   }
-  return directory
 }
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])

@@ -82,7 +82,8 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     return payload
   })
   app.addHook('onResponse', async (request, reply) => {
-    if (arrived.has(request)) await record(request, reply.statusCode, reply.elapsedTime, responses.get(request))
+    // The answer has gone out: a journal the store cannot take (Redis lost) costs the entry, not the request.
+    if (arrived.has(request)) await record(request, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
   })
 }
 

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { ERRORS, ProviderError, ValidationFailed, VALIDATION_MESSAGE, envelope, type ErrorName } from '../errors.js'
 import { LoginError } from '../domain/login.js'
+import { StoreUnavailableError } from '../domain/store.js'
 import { laravelErrors } from './validation.js'
 
 export interface ErrorHandlerOptions {
@@ -28,6 +29,7 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
     return { status: error.status, body: envelope(error.message, error.code), headers: error.headers }
   }
   if (error instanceof LoginError) return { status: error.status, body: envelope(error.message, 100000 + error.status) }
+  if (error instanceof StoreUnavailableError) return { ...providerBody('storeUnavailable'), headers: { 'retry-after': '1' } }
   if (error instanceof ValidationFailed) {
     return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: error.errors } } }
   }
@@ -77,8 +79,9 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
 
   app.setErrorHandler((error, request, reply) => {
     const rendered = renderError(error, request)
-    // The provider's own 5xx (not ready) is expected; anything else is a bug worth the stack.
-    if (rendered.status >= 500 && !(error instanceof ProviderError)) request.log.error({ err: error }, 'request failed')
+    // The provider's own 5xx (not ready) is expected, a lost store is the operator's to mend; anything else is a bug worth the stack.
+    if (error instanceof StoreUnavailableError) request.log.warn({ err: error }, 'store unavailable')
+    else if (rendered.status >= 500 && !(error instanceof ProviderError)) request.log.error({ err: error }, 'request failed')
     return sendError(reply, rendered, options.errorStatus)
   })
 

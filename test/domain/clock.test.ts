@@ -1,33 +1,54 @@
 import t from 'tap'
 import { addCalendarMonth, createClock, formatProviderTimestamp, unixSeconds } from '../../src/domain/clock.js'
+import { localCounter } from '../../src/domain/store.js'
 
 t.test('a clock with a start stands still until moved', async (t) => {
-  const clock = createClock(new Date('2030-01-01T00:00:00Z'), () => 5)
+  const clock = createClock(new Date('2030-01-01T00:00:00Z'), { realNow: () => 5 })
   t.equal(clock.frozen, true)
   t.equal(clock.now(), Date.UTC(2030, 0, 1))
-  clock.advance(1500)
+  await clock.advance(1500)
   t.equal(clock.now(), Date.UTC(2030, 0, 1) + 1500)
-  clock.set(Date.UTC(2031, 0, 1))
+  await clock.set(Date.UTC(2031, 0, 1))
   t.equal(clock.now(), Date.UTC(2031, 0, 1))
-  clock.reset()
+  await clock.reset()
   t.equal(clock.now(), Date.UTC(2030, 0, 1))
 })
 
 t.test('a real clock follows time, shifted by set and advance', async (t) => {
   let real = 1_000_000
-  const clock = createClock(undefined, () => real)
+  const clock = createClock(undefined, { realNow: () => real })
   t.equal(clock.frozen, false)
   t.equal(clock.now(), 1_000_000)
   real += 10
   t.equal(clock.now(), 1_000_010)
-  clock.advance(60_000)
+  await clock.advance(60_000)
   t.equal(clock.now(), 1_060_010)
-  clock.set(5_000_000)
+  await clock.set(5_000_000)
   real += 1
   t.equal(clock.now(), 5_000_001)
-  clock.reset()
+  await clock.reset()
   t.equal(clock.now(), real)
   t.ok(Math.abs(createClock().now() - Date.now()) < 1000, 'defaults to Date.now')
+})
+
+t.test('two clocks on one offset (replicas on one store) read one time line once synced', async (t) => {
+  const offset = localCounter()
+  const start = new Date('2030-01-01T00:00:00Z')
+  const a = createClock(start, { offset })
+  const b = createClock(start, { offset })
+  await a.advance(60_000)
+  t.equal(b.now(), Date.UTC(2030, 0, 1), 'b has not looked yet')
+  await b.sync()
+  t.equal(b.now(), Date.UTC(2030, 0, 1) + 60_000)
+  await b.advance(1000)
+  await a.advance(1000)
+  t.equal(a.now(), Date.UTC(2030, 0, 1) + 62_000, 'advances add up, none is lost')
+  await b.set(Date.UTC(2031, 0, 1))
+  await a.sync()
+  t.equal(a.now(), Date.UTC(2031, 0, 1))
+  await a.reset()
+  await b.sync()
+  t.equal(b.now(), Date.UTC(2030, 0, 1))
 })
 
 t.test('provider timestamps: whole seconds and six zero digits', async (t) => {

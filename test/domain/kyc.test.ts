@@ -68,19 +68,19 @@ t.test('a request moves on the clock, is kept 60 min after completing, then is n
   t.same(await kyc.submit(submission), {
     request_id: REQUEST, status: 'accepted', status_message: 'PROCESS: profile is pending', freedom_id: USER, changed_at: T0
   })
-  clock.advance(5_000)
+  await clock.advance(5_000)
   t.same(await kyc.status(CLIENT, REQUEST), {
     request_id: REQUEST, status: 'pending', status_message: 'PROCESS: profile is pending', freedom_id: USER, changed_at: T0 + 5_000
   })
-  clock.advance(25_000)
+  await clock.advance(25_000)
   const completed = {
     request_id: REQUEST, status: 'completed', status_message: 'SUCCESS: profile is ready', freedom_id: USER, payload: PAYLOAD, changed_at: T0 + 30_000
   }
   t.same(await kyc.status(CLIENT, REQUEST), completed)
   t.same(await kyc.submit(submission), completed, 'a repeat answers the request held, not a new one')
-  clock.advance(RETENTION_MS - 1)
+  await clock.advance(RETENTION_MS - 1)
   t.same(await kyc.status(CLIENT, REQUEST), completed)
-  clock.advance(1)
+  await clock.advance(1)
   t.same(await kyc.status(CLIENT, REQUEST), {
     request_id: REQUEST, status: 'not_found', status_message: 'NOT_FOUND: no such request', changed_at: T0 + 30_000 + RETENTION_MS
   })
@@ -97,13 +97,13 @@ t.test('without read.profile: rejected; a kyc_fails persona: failed; other clien
   t.equal(again.status, 'rejected', 'a grant given later does not change a request already held')
 
   await kyc.submit({ client_id: OTHER_CLIENT, user_id: USER, request_id: REQUEST, grants: ['read.profile'], behaviour: 'kyc_fails' })
-  clock.advance(30_000)
+  await clock.advance(30_000)
   t.same(await kyc.status(OTHER_CLIENT, REQUEST), {
     request_id: REQUEST, status: 'failed', status_message: 'FAILED: the profile could not be verified', freedom_id: USER, changed_at: T0 + 30_000
   })
   t.equal((await kyc.status(CLIENT, REQUEST)).status, 'rejected', 'the same request_id of two clients: two requests')
   t.equal((await kyc.status(CLIENT, '3f2c1a9e-8b7d-4c6e-9f10-2a3b4c5d6e70')).status, 'not_found')
-  clock.advance(RETENTION_MS - 30_000)
+  await clock.advance(RETENTION_MS - 30_000)
   t.equal((await kyc.status(CLIENT, REQUEST)).status, 'not_found', 'a rejected request goes 60 min after it arrived')
   t.equal((await kyc.status(OTHER_CLIENT, REQUEST)).status, 'failed')
 })

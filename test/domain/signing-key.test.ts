@@ -6,6 +6,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { SANDBOX_KEY_FILE, loadSigningKeyFile, signingKeySource } from '../../src/domain/signing-key.js'
+import { createMemoryStore, type Store } from '../../src/domain/store.js'
 import { startSandbox } from '../../src/index.js'
 import { bundledFixtures, testApp } from '../helpers/app.js'
 import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../helpers/oidc.js'
@@ -105,15 +106,36 @@ t.test('a bad SIGNING_KEY stops the start with one clear line', async (t) => {
 })
 
 t.test('the sources: file now, bundled key under SEED, else generated once on first use', async (t) => {
+  const store = createMemoryStore({ now: () => 0, sweepIntervalMs: 0 })
   const bundled = await loadSigningKeyFile(SANDBOX_KEY_FILE)
-  const seeded = await signingKeySource({ seed: 'one' })
+  const seeded = await signingKeySource({ seed: 'one' }, () => store)
   t.equal((await seeded()).kid, bundled.kid)
   t.equal(await seeded(), await seeded(), 'loaded once')
-  const generated = await signingKeySource({})
+  t.equal(await seeded.keepAcross(async () => 'reset'), 'reset')
+  const generated = await signingKeySource({}, () => store)
   const key = await generated()
   t.equal(await generated(), key, 'generated once')
   t.not(key.kid, bundled.kid)
   t.equal(key.privateKey.asymmetricKeyDetails?.modulusLength, 2048)
-  const unreadable = await signingKeySource({ signingKey: '/nonexistent/key.pem' }).catch((e: unknown) => e)
+  const unreadable = await signingKeySource({ signingKey: '/nonexistent/key.pem' }, () => store).catch((e: unknown) => e)
   t.ok(unreadable instanceof ConfigError, 'a file is read at once, not on first use')
+})
+
+t.test('a generated key lives in the store: replicas on one store sign with one key, and a reset keeps it', async (t) => {
+  const store = createMemoryStore({ now: () => 0, sweepIntervalMs: 0 })
+  // What a replica sees: a store other processes share, so it looks again on each use.
+  const shared: Store = { ...store, local: false }
+  const a = await signingKeySource({}, () => shared)
+  const b = await signingKeySource({}, () => shared)
+  const [first, second] = await Promise.all([a(), b()])
+  t.equal(first!.kid, second!.kid, 'two racing replicas agree on the first key stored')
+  t.equal(await a.keepAcross(() => store.clear()), undefined)
+  t.equal((await b()).kid, first!.kid, 'the reset kept the key')
+  await store.clear()
+  const after = await b()
+  t.not(after.kid, first!.kid, 'a store emptied from outside gets a new key...')
+  t.equal((await a()).kid, after.kid, '...which every replica then uses')
+  t.equal(await a.keepAcross(async () => 1), 1)
+  const fresh = await signingKeySource({}, () => createMemoryStore({ now: () => 0, sweepIntervalMs: 0 }))
+  t.equal(await fresh.keepAcross(async () => 2), 2, 'nothing to keep before the first use')
 })

@@ -6,7 +6,7 @@ const Health = Type.Object({ status: Type.Literal('ok') })
 const Ready = Type.Object({
   status: Type.Literal('ready'),
   clients: Type.Integer({ description: 'clients loaded from clients.json' }),
-  users: Type.Integer({ description: 'users loaded from users.json' })
+  users: Type.Integer({ description: 'users loaded from users.json (provisioned ones not counted)' })
 })
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -16,12 +16,17 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/ready', {
     schema: {
-      summary: 'Readiness: fixtures loaded and the server listening',
+      summary: 'Readiness: fixtures loaded, the server listening and the store (Redis) answering',
       tags: ['sandbox'],
       response: { 200: Ready, 503: ErrorEnvelope }
     }
   }, async () => {
     if (!app.server.listening) throw new ProviderError('notReady', 'Not ready: the server is not listening yet.')
-    return { status: 'ready' as const, clients: app.sandbox.clients.all().length, users: app.sandbox.users.all().length }
+    try {
+      await app.sandbox.store.ping()
+    } catch (error) {
+      throw new ProviderError('notReady', `Not ready: ${(error as Error).message}`)
+    }
+    return { status: 'ready' as const, clients: app.sandbox.clients.all().length, users: app.sandbox.users.fixtureCount }
   })
 }

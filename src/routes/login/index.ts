@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import { unixSeconds } from '../../domain/clock.js'
 import { LoginError, type Credentials } from '../../domain/login.js'
+import { StoreUnavailableError } from '../../domain/store.js'
 import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
@@ -39,12 +40,23 @@ function contentSecurityPolicy (track?: Track) {
   }
 }
 
+/** What an error page gets when the request failed before helmet's own hook ran (the store was unreachable). */
+const FALLBACK_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff'
+}
+
 /**
  * Sends a login page (or an error page) with the headers every one of them carries. Needs
  * `@fastify/helmet` registered (`global: false`) in the calling plugin.
  */
 export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Track): Promise<FastifyReply> {
-  await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
+  if (typeof reply.helmet === 'function') {
+    await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
+  } else {
+    reply.headers(FALLBACK_HEADERS)
+  }
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
 }
 
@@ -61,18 +73,22 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(helmet, { global: false })
   const { login, clients, users } = app.sandbox
 
-  const showSignIn = (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
+  const showSignIn = async (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
     sendPage(reply, status, signInPage({
       client: clients.get(track.client_id)!,
       trackId: track.track_id,
       grants: track.grants,
-      personas: users.all(),
+      personas: await users.all(),
       error,
       login: typed
     }), track)
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message))
+    if (error instanceof StoreUnavailableError) {
+      request.log.warn({ err: error }, 'login page: store unavailable')
+      return sendPage(reply, 503, errorPage('Sandbox unavailable', 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.'))
+    }
     if ((error as { validation?: unknown }).validation !== undefined) {
       return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
     }
@@ -133,7 +149,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const track = await login.usable(request.query.track_id ?? '')
-    const user = track.state === 'signed_in' ? users.get(track.user_id!) : undefined
+    const user = track.state === 'signed_in' ? await users.get(track.user_id!) : undefined
     if (user === undefined) return reply.redirect(signInHref(track), 303)
     return sendPage(reply, 200, consentPage({ client: clients.get(track.client_id)!, trackId: track.track_id, grants: track.grants, user, signInHref: signInHref(track) }), track)
   })

@@ -119,7 +119,7 @@ export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       user_id: token.user_id,
       request_id: request.body.request_id,
       grants: token.grants,
-      behaviour: users.get(token.user_id)?.behaviour
+      behaviour: (await users.get(token.user_id))?.behaviour
     })
     return { request_id: view.request_id, status: view.status, status_message: view.status_message, freedom_id: view.freedom_id }
   })

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type TObject } from '@sinclair/typebox'
 import type { FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { COUNTRY_PATTERN, PHONE_PATTERN } from '../../domain/fixtures.js'
-import { DEFAULT_PASSWORD, type ProfileFields, type UserDirectory } from '../../domain/users.js'
+import { DEFAULT_PASSWORD, LoginTaken, type ProfileFields, type UserDirectory } from '../../domain/users.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
 import { attributeName, laravelErrors } from '../../plugins/validation.js'
@@ -51,7 +51,7 @@ const errorAt = (field: string, keyword: string): FastifySchemaValidationError =
  * The schema's errors plus the directory's (an unknown freedom_id, a phone or e-mail another user
  * has), reported together in one 422, every field at once, in the schema's order.
  */
-function assertValid (users: UserDirectory, schema: TObject, body: unknown, schemaErrors: FastifySchemaValidationError[]): void {
+async function assertValid (users: UserDirectory, schema: TObject, body: unknown, schemaErrors: FastifySchemaValidationError[]): Promise<void> {
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
   // Only fields of this schema: a create's stray freedom_id names nobody.
   const valid = (field: string): string | undefined =>
@@ -60,18 +60,30 @@ function assertValid (users: UserDirectory, schema: TObject, body: unknown, sche
       : undefined
   const problems = [...schemaErrors]
   const self = valid('freedom_id')
-  if (self !== undefined && users.get(self) === undefined) problems.push(errorAt('freedom_id', 'enum'))
-  const taken = users.taken({ phone: valid('phone'), email: valid('email') }, self)
+  if (self !== undefined && await users.get(self) === undefined) problems.push(errorAt('freedom_id', 'enum'))
+  const taken = await users.taken({ phone: valid('phone'), email: valid('email') }, self)
   problems.push(...taken.map((field) => errorAt(field, 'unique')))
   if (problems.length === 0) return
   const errors = laravelErrors(problems, body, schema)
-  for (const field of taken) errors[field] = [`The ${attributeName(field)} has already been taken.`]
+  for (const field of taken) errors[field] = [takenMessage(field)]
   throw new ValidationFailed(errors)
+}
+
+const takenMessage = (field: 'phone' | 'email'): string => `The ${attributeName(field)} has already been taken.`
+
+/** A racing request took the phone or e-mail between the check and the write: the same 422 the check gives. */
+async function unlessTaken<T> (write: Promise<T>): Promise<T> {
+  try {
+    return await write
+  } catch (error) {
+    if (!(error instanceof LoginTaken)) throw error
+    throw new ValidationFailed(Object.fromEntries(error.fields.map((field) => [field, [takenMessage(field)]])))
+  }
 }
 
 /**
  * Partner provisioning: create and update sandbox users. A created user can sign in on the login
- * page at once; `POST /__sandbox/reset` drops them all (UserDirectory.reset).
+ * page at once; `POST /__sandbox/reset` drops them all (they live in the store).
  */
 export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ids, tokens, users } = app.sandbox
@@ -92,8 +104,8 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response
     }
   }, async (request) => {
-    assertValid(users, CreateUserBody, request.body, request.validationError?.validation ?? [])
-    const user = users.create({ password: DEFAULT_PASSWORD, ...profileOf(request.body), phone: request.body.phone, id: ids.uuidv4() })
+    await assertValid(users, CreateUserBody, request.body, request.validationError?.validation ?? [])
+    const user = await unlessTaken(users.create({ password: DEFAULT_PASSWORD, ...profileOf(request.body), phone: request.body.phone, id: await ids.uuidv4() }))
     return { freedom_id: user.id }
   })
 
@@ -108,8 +120,8 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response
     }
   }, async (request) => {
-    assertValid(users, UpdateUserBody, request.body, request.validationError?.validation ?? [])
-    const user = users.update(request.body.freedom_id, profileOf(request.body))!
+    await assertValid(users, UpdateUserBody, request.body, request.validationError?.validation ?? [])
+    const user = (await unlessTaken(users.update(request.body.freedom_id, profileOf(request.body))))!
     return { freedom_id: user.id }
   })
 }

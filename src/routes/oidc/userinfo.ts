@@ -31,7 +31,7 @@ export const oidcUserInfoRoute: FastifyPluginAsyncTypebox = async (app) => {
     },
     async handler (request, reply) {
       const token = await tokens.findAccess(bearerToken(request))
-      const user = token === undefined ? undefined : users.get(token.user_id)
+      const user = token === undefined ? undefined : await users.get(token.user_id)
       if (token === undefined || user === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
       request.client = clients.get(token.client_id)
       request.trackId = token.track_id

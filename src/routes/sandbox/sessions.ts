@@ -22,7 +22,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: LogoutReply, 401: ErrorEnvelope, 404: ErrorEnvelope }
     }
   }, async (request) => {
-    const user = users.find(request.params.user_id)
+    const user = await users.find(request.params.user_id)
     if (user === undefined) throw new ProviderError('notFound', `No user ${request.params.user_id}.`)
     const ended = await tokens.endSession(user.id)
     const started = []

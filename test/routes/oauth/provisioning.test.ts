@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { StoreUnavailableError } from '../../../src/domain/store.js'
 import { testApp } from '../../helpers/app.js'
 import { AIGERIM, DANIYAR, PASSWORD, approve, authorize, consent, exchange, openLogin, signIn, userData } from '../../helpers/flow.js'
 
@@ -60,8 +61,8 @@ t.test('create with only a phone: a new freedom_id, the default password, every 
   const id = res.json().freedom_id
   t.match(id, UUID_V4)
   t.equal(res.body, JSON.stringify({ freedom_id: id }))
-  t.same(app.sandbox.users.get(id), { id, phone: '+77015550909', password: PASSWORD })
-  t.same(app.sandbox.users.all().map((user) => user.id).at(-1), id, 'listed after the fixtures')
+  t.same((await app.sandbox.users.get(id)), { id, phone: '+77015550909', password: PASSWORD })
+  t.same((await app.sandbox.users.all()).map((user) => user.id).at(-1), id, 'listed after the fixtures')
 
   const { trackId, res: signedIn } = await signInWith(app, '8 701 555 09 09', PASSWORD, ALL_USER_GRANTS)
   t.equal(signedIn.statusCode, 303)
@@ -74,7 +75,7 @@ t.test('create with every field and a password: stored as sent, signs in with th
   const { app } = await testApp(t)
   const token = await accessToken(app)
   const id = await create(app, token, ZHANNA)
-  t.same(app.sandbox.users.get(id), { ...ZHANNA, id })
+  t.same((await app.sandbox.users.get(id)), { ...ZHANNA, id })
 
   const page = await openLogin(app, (await authorize(app)).path)
   t.match(page.body, `data-testid="persona-${id}"`, 'listed as a persona on the login page')
@@ -94,7 +95,7 @@ t.test('extra properties are ignored: no chosen id, behaviour, lists or cards', 
     phone: '+77015550909', id: AIGERIM, freedom_id: AIGERIM, behaviour: 'locked', phones: ['+77015550910'], cards: [], firstname: 'Zhanna'
   })
   t.not(id, AIGERIM)
-  t.same(app.sandbox.users.get(id), { id, phone: '+77015550909', password: PASSWORD, firstname: 'Zhanna' })
+  t.same((await app.sandbox.users.get(id)), { id, phone: '+77015550909', password: PASSWORD, firstname: 'Zhanna' })
   t.same((await provision(app, 'POST', await accessToken(app), { freedom_id: AIGERIM, phone: '+77015550101' })).json(),
     invalid({ phone: ['The Phone has already been taken.'] }), 'a stray freedom_id does not make a phone the caller\'s own')
   t.equal((await provision(app, 'POST', await accessToken(app), { freedom_id: '00000000-0000-4000-8000-000000000000', phone: '+77015550910' })).statusCode,
@@ -104,7 +105,7 @@ t.test('extra properties are ignored: no chosen id, behaviour, lists or cards', 
 t.test('every invalid field at once, in the schema order; nothing is created', async (t) => {
   const { app } = await testApp(t)
   const token = await accessToken(app)
-  const before = app.sandbox.users.all().length
+  const before = (await app.sandbox.users.all()).length
   const res = await provision(app, 'POST', token, {
     phone: '+7 701 555 09 09',
     email: 'zhanna@',
@@ -132,7 +133,7 @@ t.test('every invalid field at once, in the schema order; nothing is created', a
     patronymic: ['The Patronymic field is required.'],
     password: ['The Password field is required.']
   })))
-  t.equal(app.sandbox.users.all().length, before)
+  t.equal((await app.sandbox.users.all()).length, before)
 
   const formats = await provision(app, 'POST', token, { phone: '+7701555', date_of_birth: '2000/01/01', country: 'KAZA', gender: 'm' })
   t.same(formats.json(), invalid({
@@ -174,7 +175,7 @@ t.test('phone and e-mail are unique among the personas and provisioned users', a
   t.same((await provision(app, 'POST', token, { phone: ZHANNA.phone, email: 'zhanna@' })).json(),
     invalid({ phone: ['The Phone has already been taken.'], email: ['The Email field must be a valid email address.'] }))
   t.equal((await provision(app, 'POST', token, { phone: '+77015550910', email: 'other@example.com' })).statusCode, 200)
-  t.equal(app.sandbox.users.all().length, 8, 'six personas and two provisioned users')
+  t.equal((await app.sandbox.users.all()).length, 8, 'six personas and two provisioned users')
 })
 
 t.test('update changes only the fields sent', async (t) => {
@@ -185,7 +186,7 @@ t.test('update changes only the fields sent', async (t) => {
   const res = await provision(app, 'PUT', token, { freedom_id: id, lastname: 'Sadykova', phone: ZHANNA.phone, email: ZHANNA.email.toLowerCase() })
   t.equal(res.statusCode, 200)
   t.equal(res.body, JSON.stringify({ freedom_id: id }))
-  t.same(app.sandbox.users.get(id), { ...ZHANNA, id, lastname: 'Sadykova', email: 'zhanna.karimova@example.com' }, 'its own phone and e-mail are not taken')
+  t.same((await app.sandbox.users.get(id)), { ...ZHANNA, id, lastname: 'Sadykova', email: 'zhanna.karimova@example.com' }, 'its own phone and e-mail are not taken')
 
   t.equal((await provision(app, 'PUT', token, { freedom_id: id })).statusCode, 200, 'nothing to change')
   t.equal((await provision(app, 'PUT', token, { freedom_id: id, phone: '+77015550911', password: 'New-Pass2' })).statusCode, 200)
@@ -208,14 +209,14 @@ t.test('update: a taken phone or e-mail, an unknown or malformed freedom_id', as
   const { app } = await testApp(t)
   const token = await accessToken(app)
   const id = await create(app, token, ZHANNA)
-  const before = structuredClone(app.sandbox.users.get(id))
+  const before = structuredClone((await app.sandbox.users.get(id)))
 
   const taken = await provision(app, 'PUT', token, { freedom_id: id, phone: '+77015550101', email: 'yerlan.zhaksylykov@example.com', firstname: 'Changed' })
   t.equal(taken.statusCode, 422)
   t.equal(taken.body, JSON.stringify(invalid({ phone: ['The Phone has already been taken.'], email: ['The Email has already been taken.'] })))
   t.same((await provision(app, 'PUT', token, { freedom_id: AIGERIM, phone: ZHANNA.phone })).json(),
     invalid({ phone: ['The Phone has already been taken.'] }), 'a persona to a provisioned user\'s phone')
-  t.same(app.sandbox.users.get(id), before, 'a refused update changes nothing')
+  t.same((await app.sandbox.users.get(id)), before, 'a refused update changes nothing')
 
   const unknown = await provision(app, 'PUT', token, { freedom_id: '00000000-0000-4000-8000-000000000000', firstname: 'Nobody' })
   t.equal(unknown.statusCode, 422)
@@ -233,7 +234,7 @@ t.test('missing, unknown and expired access tokens: 401, before the body is look
   const { app } = await testApp(t, { accessTtl: 60 })
   const pair = (await exchange(app, (await approve(app)).code)).json()
   const unauthenticated = { error: { message: 'Unauthenticated.', code: 100401 } }
-  const before = app.sandbox.users.all().length
+  const before = (await app.sandbox.users.all()).length
   for (const method of ['POST', 'PUT'] as const) {
     for (const authorization of [undefined, 'Bearer nope', `Bearer ${pair.refresh_token}`, `Basic ${pair.access_token}`]) {
       const res = await app.inject({ method, url: USER, headers: authorization === undefined ? {} : { authorization }, payload: { phone: 'bad', freedom_id: DANIYAR } })
@@ -246,8 +247,8 @@ t.test('missing, unknown and expired access tokens: 401, before the body is look
   await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
   const expired = await provision(app, 'PUT', pair.access_token, { freedom_id: DANIYAR, firstname: 'Expired' })
   t.equal(expired.statusCode, 401, 'expired')
-  t.equal(app.sandbox.users.get(DANIYAR)!.firstname, 'Daniyar')
-  t.equal(app.sandbox.users.all().length, before + 1)
+  t.equal((await app.sandbox.users.get(DANIYAR))!.firstname, 'Daniyar')
+  t.equal((await app.sandbox.users.all()).length, before + 1)
 })
 
 t.test('SEED: the same requests give the same freedom_id; another seed another one', async (t) => {
@@ -262,4 +263,22 @@ t.test('SEED: the same requests give the same freedom_id; another seed another o
   const other = await run('another seed')
   t.not(other[0], first[0])
   t.not(other[1], first[1])
+})
+
+t.test('racing creates of one phone: both pass the first check, the lock lets one in, the other gets the same 422', async (t) => {
+  const { app } = await testApp(t)
+  const token = await accessToken(app)
+  const answers = await Promise.all([1, 2, 3].map(() => provision(app, 'POST', token, { phone: '+77015550909' })))
+  t.same(answers.map((res) => res.statusCode).sort(), [200, 422, 422])
+  for (const res of answers.filter((r) => r.statusCode === 422)) t.same(res.json(), invalid({ phone: ['The Phone has already been taken.'] }))
+  t.equal((await app.sandbox.users.all()).length, 7, 'one user created')
+})
+
+t.test('a store failing under the write answers 503 in the envelope, not a validation error', async (t) => {
+  const { app } = await testApp(t)
+  const token = await accessToken(app)
+  app.sandbox.users.create = async () => { throw new StoreUnavailableError('Redis at redis://127.0.0.1:1/0 failed: Connection is closed.') }
+  const res = await provision(app, 'POST', token, { phone: '+77015550909' })
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), { error: { message: 'Service unavailable: the sandbox cannot reach its store (Redis). Try again in a moment.', code: 100503 } })
 })

@@ -47,9 +47,9 @@ t.test('reset removes provisioned users and undoes updates', async (t) => {
   t.equal(created.statusCode, 200)
   const id = created.json().freedom_id
   await app.inject({ method: 'PUT', url: '/api/v1/oauth/user', headers, payload: { freedom_id: '5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01', firstname: 'Changed' } })
-  t.equal(app.sandbox.users.get(id)?.firstname, 'New')
+  t.equal((await app.sandbox.users.get(id))?.firstname, 'New')
   await app.inject({ method: 'POST', url: '/__sandbox/reset' })
-  t.equal(app.sandbox.users.get(id), undefined)
-  t.equal(app.sandbox.users.find('+77015559999'), undefined)
-  t.equal(app.sandbox.users.get('5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01')?.firstname, 'Aigerim')
+  t.equal((await app.sandbox.users.get(id)), undefined)
+  t.equal((await app.sandbox.users.find('+77015559999')), undefined)
+  t.equal((await app.sandbox.users.get('5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01'))?.firstname, 'Aigerim')
 })

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { StoreUnavailableError, type Collection, type Counter, type List, type Store } from './store.js'
+
+export interface RedisStoreOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
+  url: string
+  /** Every key lives under `${prefix}:`: replicas with one prefix share the state, other prefixes are left alone. */
+  prefix: string
+  now: () => number
+  /** Real-time milliseconds a command may take before it fails. */
+  commandTimeoutMs?: number
+  /** Real-time milliseconds `withLock` waits for a lock another holder keeps. */
+  lockWaitMs?: number
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000
+export const DEFAULT_LOCK_WAIT_MS = 5000
+/** How long creation waits for Redis before the sandbox gives up starting. */
+export const CONNECT_TIMEOUT_MS = 2500
+/** A holder that dies keeps its lock this long at most; `fn` must finish well within it. */
+const LOCK_TTL_MS = 10_000
+const LOCK_RETRY_MS = 10
+const TAKE_FIRST_TRIES = 50
+const SCAN_COUNT = 500
+
+/*
+ * A record is stored as `<expiresAt>:<JSON>`, with an empty expiry for Infinity (which JSON
+ * cannot hold), so the scripts below can tell a live record without decoding the value.
+ */
+const LIVE_LUA = `
+local function live (stored, now)
+  if not stored then return false end
+  local head = string.sub(stored, 1, string.find(stored, ':', 1, true) - 1)
+  return head == '' or tonumber(head) > now
+end
+`
+// ttl: real milliseconds to live, '' for none; an expiry already past leaves no record.
+const WRITE_LUA = `
+local function write (key, stored, ttl)
+  if ttl == '' then redis.call('SET', key, stored)
+  elseif tonumber(ttl) > 0 then redis.call('SET', key, stored, 'PX', ttl)
+  else redis.call('DEL', key) end
+end
+`
+const SCRIPTS = {
+  sandboxPut: { numberOfKeys: 1, lua: `${WRITE_LUA} write(KEYS[1], ARGV[1], ARGV[2])` },
+  sandboxAdd: {
+    numberOfKeys: 1,
+    lua: `${LIVE_LUA}${WRITE_LUA}
+if live(redis.call('GET', KEYS[1]), tonumber(ARGV[3])) then return 0 end
+write(KEYS[1], ARGV[1], ARGV[2])
+return 1`
+  },
+  sandboxSweep: {
+    lua: `${LIVE_LUA}
+local now, dropped = tonumber(ARGV[1]), 0
+for _, key in ipairs(KEYS) do
+  local stored = redis.call('GET', key)
+  if stored and not live(stored, now) then
+    redis.call('DEL', key)
+    dropped = dropped + 1
+  end
+end
+return dropped`
+  },
+  sandboxPush: {
+    numberOfKeys: 1,
+    lua: `redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)`
+  },
+  // Compare-and-set at an index: replaces the item, or removes it through a tombstone ('' is no JSON).
+  sandboxTakeAt: {
+    numberOfKeys: 1,
+    lua: `local index = tonumber(ARGV[1])
+if redis.call('LINDEX', KEYS[1], index) ~= ARGV[2] then return 0 end
+if ARGV[3] then
+  redis.call('LSET', KEYS[1], index, ARGV[3])
+else
+  redis.call('LSET', KEYS[1], index, '')
+  redis.call('LREM', KEYS[1], 1, '')
+end
+return 1`
+  },
+  sandboxUnlock: {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+  }
+}
+
+interface Scripts {
+  sandboxPut(key: string, stored: string, ttl: string): Promise<null>
+  sandboxAdd(key: string, stored: string, ttl: string, now: number): Promise<number>
+  sandboxSweep(keyCount: number, ...keysThenNow: Array<string | number>): Promise<number>
+  sandboxPush(key: string, item: string, maxLength: number): Promise<null>
+  sandboxTakeAt(key: string, index: number, expected: string, ...replacement: string[]): Promise<number>
+  sandboxUnlock(key: string, token: string): Promise<number>
+}
+
+/** The URL as messages may show it: without user or password. */
+function redact (url: string): string {
+  if (!/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
+    throw new StoreUnavailableError('the Redis URL is not of the form redis://[:password@]host[:port][/db]')
+  }
+  const { protocol, host, pathname } = new URL(url)
+  return `${protocol}//${host}${pathname}`
+}
+
+/** Connects, and selects the database (a wrong one fails only then), within CONNECT_TIMEOUT_MS. */
+async function connect (redis: Redis, where: string, lastError: () => Error | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)
+  })
+  try {
+    await Promise.race([redis.connect().then(() => redis.select(redis.options.db!)), timeout])
+  } catch (error) {
+    redis.disconnect()
+    // The event names the cause ("connect ECONNREFUSED ..."); the rejection only "Connection is closed."
+    const reason = lastError() ?? error as Error
+    throw new StoreUnavailableError(`Redis at ${where} cannot be reached: ${reason.message}`, { cause: reason })
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&')
+
+/**
+ * The store on Redis, shared by every replica given the same URL and prefix. Created connected
+ * (or rejected with a StoreUnavailableError); afterwards a command fails within the command
+ * timeout while Redis is away, and the connection comes back by itself when Redis does.
+ */
+export async function createRedisStore (options: RedisStoreOptions): Promise<Store> {
+  const { prefix, now, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS, lockWaitMs = DEFAULT_LOCK_WAIT_MS } = options
+  const where = redact(options.url)
+  let lastError: Error | undefined
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    // CLIENT SETINFO (Redis 7.2+) would be one more round trip before the connection is ready.
+    disableClientInfo: true,
+    // Fail at once while disconnected, and never wait longer than the timeout on a hung server.
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    // Reconnect forever, so the sandbox serves again as soon as Redis is back.
+    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+    // A command cut off by a lost connection has already failed: never run it later.
+    autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: true,
+    scripts: SCRIPTS
+  }) as Redis & Scripts
+  redis.on('error', (error: Error) => { lastError = error })
+  await connect(redis, where, () => lastError)
+
+  const call = async <R>(command: Promise<R>): Promise<R> => {
+    try {
+      return await command
+    } catch (error) {
+      throw new StoreUnavailableError(`Redis at ${where} failed: ${(error as Error).message}`, { cause: error })
+    }
+  }
+  const scan = async (pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> => {
+    let cursor = '0'
+    do {
+      const [next, keys] = await call(redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT))
+      cursor = next
+      if (keys.length > 0) await each(keys)
+    } while (cursor !== '0')
+  }
+
+  const encode = (value: unknown, expiresAt: number): string => `${expiresAt === Infinity ? '' : expiresAt}:${JSON.stringify(value)}`
+  const live = <T>(stored: string | null): T | undefined => {
+    if (stored === null) return undefined
+    const colon = stored.indexOf(':')
+    const head = stored.slice(0, colon)
+    if (head !== '' && Number(head) <= now()) return undefined
+    return JSON.parse(stored.slice(colon + 1)) as T
+  }
+  // Redis forgets a record on its own in real time, as long after now as the sandbox clock says.
+  const ttl = (expiresAt: number): string => expiresAt === Infinity ? '' : String(Math.ceil(expiresAt - now()))
+  const recordsOf = (name: string): string => `${prefix}:c:${encodeURIComponent(name)}:`
+
+  const acquire = async (key: string, token: string, name: string): Promise<void> => {
+    let gaveUp = false
+    const timer = setTimeout(() => { gaveUp = true }, lockWaitMs)
+    try {
+      while (await call(redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === null) {
+        if (gaveUp) throw new StoreUnavailableError(`Redis at ${where}: the lock ${name} was not free within ${lockWaitMs} ms`)
+        await sleep(LOCK_RETRY_MS)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return {
+    local: false,
+    collection<T>(name: string): Collection<T> {
+      const records = recordsOf(name)
+      return {
+        async put (key, value, expiresAtMs) {
+          await call(redis.sandboxPut(records + key, encode(value, expiresAtMs), ttl(expiresAtMs)))
+        },
+        add: async (key, value, expiresAtMs) =>
+          await call(redis.sandboxAdd(records + key, encode(value, expiresAtMs), ttl(expiresAtMs), now())) === 1,
+        get: async (key) => live<T>(await call(redis.get(records + key))),
+        take: async (key) => live<T>(await call(redis.getdel(records + key))),
+        delete: async (key) => live(await call(redis.getdel(records + key))) !== undefined,
+        async size () {
+          const keys = new Set<string>()
+          await scan(`${globEscape(records)}*`, async (batch) => { for (const key of batch) keys.add(key) })
+          return keys.size
+        }
+      }
+    },
+    list<T>(name: string, maxLength: number): List<T> {
+      const key = `${prefix}:l:${name}`
+      const read = async (): Promise<string[]> => await call(redis.lrange(key, 0, -1))
+      return {
+        async push (item) { await call(redis.sandboxPush(key, JSON.stringify(item), maxLength)) },
+        items: async () => (await read()).map((stored) => JSON.parse(stored) as T),
+        // `match` runs here, not in Redis: read, decide, then write only if the item is still there.
+        async takeFirst (match, next) {
+          for (let attempt = 0; attempt < TAKE_FIRST_TRIES; attempt++) {
+            const stored = await read()
+            const index = stored.findIndex((item) => match(JSON.parse(item) as T))
+            if (index === -1) return undefined
+            const found = JSON.parse(stored[index]!) as T
+            const replacement = next(found)
+            const write = replacement === undefined ? [] : [JSON.stringify(replacement)]
+            if (await call(redis.sandboxTakeAt(key, index, stored[index]!, ...write)) === 1) return found
+          }
+          throw new StoreUnavailableError(`Redis at ${where}: the list ${name} kept changing; gave up after ${TAKE_FIRST_TRIES} tries`)
+        },
+        async clear () { await call(redis.del(key)) }
+      }
+    },
+    counter (name): Counter {
+      const key = `${prefix}:n:${name}`
+      return {
+        // An absent counter reads null, which is 0.
+        get: async () => Number(await call(redis.get(key))),
+        add: async (delta) => await call(redis.incrby(key, delta)),
+        async set (value) { await call(redis.set(key, value)) }
+      }
+    },
+    async withLock (name, fn) {
+      const key = `${prefix}:lock:${name}`
+      const token = randomUUID()
+      await acquire(key, token, name)
+      try {
+        return await fn()
+      } finally {
+        // Unreleased, the lock expires after LOCK_TTL_MS: no reason to fail what fn has done.
+        await redis.sandboxUnlock(key, token).catch(() => {})
+      }
+    },
+    async ping () { await call(redis.ping()) },
+    async sweep () {
+      let dropped = 0
+      await scan(`${globEscape(prefix)}:c:*`, async (keys) => {
+        dropped += await call(redis.sandboxSweep(keys.length, ...keys, now()))
+      })
+      return dropped
+    },
+    async clear () {
+      // Locks stay: a holder in another replica is still running.
+      const locks = `${prefix}:lock:`
+      await scan(`${globEscape(prefix)}:*`, async (keys) => {
+        const doomed = keys.filter((key) => !key.startsWith(locks))
+        if (doomed.length > 0) await call(redis.unlink(...doomed))
+      })
+    },
+    async close () {
+      await redis.quit().catch(() => redis.disconnect())
+    }
+  }
+}
