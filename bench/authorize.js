@@ -6,7 +6,7 @@ export const RATIO_TARGET = { 50: 0.75 }
 export const P99_TARGET_MS = { 50: 5 }
 // Beyond this many tracks the sandbox evicts the oldest 1% at a time, so a run that crosses it mixes two regimes.
 const TRACK_CAP = 100_000
-const WARMUP_SECONDS = 2
+export const WARMUP_SECONDS = 2
 
 export function benchSeconds () {
   const seconds = Number(process.env.BENCH_SECONDS ?? 6)
@@ -14,19 +14,23 @@ export function benchSeconds () {
   return seconds
 }
 
-const authorizeLoad = (url, connections, seconds, pid) => load(url + AUTHORIZE.path, pid, {
-  connections, duration: seconds, method: AUTHORIZE.method, headers: AUTHORIZE.headers, body: AUTHORIZE.body
+const authorizeLoad = (url, connections, seconds, pid, extraPid) => load(url + AUTHORIZE.path, pid, {
+  connections, duration: seconds, method: AUTHORIZE.method, headers: AUTHORIZE.headers, body: AUTHORIZE.body, extraPid
 })
 
-async function measure (name, args, env, connections, seconds, check) {
+/**
+ * One server (`node <args>` with `env`, e.g. the sandbox with STORE=redis://...) under authorize
+ * load after a warm-up; `extraPid`'s CPU is read too (as `extraCpu`).
+ */
+export async function measureAuthorize (name, args, env, { connections, seconds, extraPid }) {
   const server = spawnServer(args, env)
   try {
     const url = await server.url
     const probe = await request(url, AUTHORIZE)
-    if (probe.status !== 200 || !check(probe.body)) throw new Error(`${name} answered ${probe.status} ${probe.body}`)
-    const warmup = await authorizeLoad(url, connections, WARMUP_SECONDS, server.child.pid)
-    const stats = await authorizeLoad(url, connections, seconds, server.child.pid)
-    if (name === 'sandbox') await checkJournalOff(url)
+    if (probe.status !== 200 || !looksLikeLoginLink(probe.body)) throw new Error(`${name} answered ${probe.status} ${probe.body}`)
+    const warmup = await authorizeLoad(url, connections, WARMUP_SECONDS, server.child.pid, extraPid)
+    const stats = await authorizeLoad(url, connections, seconds, server.child.pid, extraPid)
+    if (args[0] === SANDBOX_MAIN) await checkJournalOff(url)
     return { ...stats, served: 1 + warmup.total + stats.total, rssMiB: rssMiB(server.child.pid) }
   } finally {
     await server.stop()
@@ -39,8 +43,8 @@ const looksLikeLoginLink = (body) => /^\{"redirect_uri":"http:\/\/localhost:\d+\
 export async function benchAuthorize ({ connections, seconds = benchSeconds() }) {
   console.log(`\n# authorize, ${connections} connection(s), ${seconds} s each (after ${WARMUP_SECONDS} s warm-up)`)
   const runs = {
-    reference: await measure('reference', [REFERENCE_MAIN], {}, connections, seconds, looksLikeLoginLink),
-    sandbox: await measure('sandbox', [SANDBOX_MAIN], SANDBOX_ENV, connections, seconds, looksLikeLoginLink)
+    reference: await measureAuthorize('reference', [REFERENCE_MAIN], {}, { connections, seconds }),
+    sandbox: await measureAuthorize('sandbox', [SANDBOX_MAIN], SANDBOX_ENV, { connections, seconds })
   }
   const failures = []
   for (const [name, r] of Object.entries(runs)) {

@@ -9,8 +9,8 @@ import { AUTHORIZE, REFERENCE_MAIN, SANDBOX_ENV, SANDBOX_MAIN, checkJournalOff, 
 import { benchSeconds } from './authorize.js'
 
 export const FLOW_TARGET = 5_000
-const WARMUP_SECONDS = 2
-const CONNECTIONS = 50
+export const WARMUP_SECONDS = 2
+export const CONNECTIONS = 50
 const USER = '+77015550101'
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const TRACK = /[?&]track_id=([0-9a-f-]{36})&/
@@ -94,24 +94,29 @@ export function flowSteps (tally, { refresh = flowRefresh() } = {}) {
   return steps
 }
 
-/** One flow with plain requests, before any load: both servers must answer every step. */
-async function probeFlow (url, refresh) {
+/**
+ * One flow with plain requests, before any load: both servers must answer every step. Given
+ * replicas, step i goes to `urls[i % urls.length]`: they must share the flow's state.
+ */
+async function probeFlow (urls, refresh) {
   const tally = { flows: 0, failed: 0, latencies: [] }
   const steps = flowSteps(tally, { refresh })
   const context = {}
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     const req = step.setupRequest({ method: step.method, path: step.path, headers: step.headers ?? {}, body: step.body }, context)
     if (req === null) break
-    const { status, body } = await request(url, req)
+    const { status, body } = await request(urls[i % urls.length], req)
     step.onResponse(status, body, context)
   }
   if (tally.flows !== 1) throw new Error(`one flow by hand failed: ${tally.firstFailure}`)
 }
 
-async function flowLoad (url, pid, seconds, refresh) {
+// Given several urls (replicas), autocannon deals the connections out in turn: connection i
+// walks all its flows on urls[i % urls.length].
+async function flowLoad (urls, pids, seconds, refresh, extraPid) {
   const tally = { flows: 0, failed: 0, latencies: [] }
   const steps = flowSteps(tally, { refresh })
-  const stats = await load(url, pid, { connections: CONNECTIONS, duration: seconds, requests: steps })
+  const stats = await load(urls, pids, { connections: CONNECTIONS, duration: seconds, requests: steps, extraPid })
   tally.latencies.sort((a, b) => a - b)
   return {
     ...stats,
@@ -126,17 +131,23 @@ async function flowLoad (url, pid, seconds, refresh) {
   }
 }
 
-async function measure (name, args, env, seconds, refresh) {
-  const server = spawnServer(args, env)
+/**
+ * The flow against `replicas` processes of `node <args>` with `env` (replicas only make sense on
+ * a shared store, e.g. STORE=redis://...), after a warm-up; `extraPid`'s CPU is read too.
+ * serverCpu is the sum over the replicas, rssMiB the highest of them.
+ */
+export async function measureFlow (name, args, env, { seconds, refresh = flowRefresh(), replicas = 1, extraPid }) {
+  const servers = Array.from({ length: replicas }, () => spawnServer(args, env))
+  const pids = servers.map((server) => server.child.pid)
   try {
-    const url = await server.url
-    await probeFlow(url, refresh)
-    await flowLoad(url, server.child.pid, WARMUP_SECONDS, refresh)
-    const stats = await flowLoad(url, server.child.pid, seconds, refresh)
-    if (name === 'sandbox') await checkJournalOff(url)
-    return { ...stats, rssMiB: rssMiB(server.child.pid) }
+    const urls = await Promise.all(servers.map((server) => server.url))
+    await probeFlow(urls, refresh)
+    await flowLoad(urls, pids, WARMUP_SECONDS, refresh, extraPid)
+    const stats = await flowLoad(urls, pids, seconds, refresh, extraPid)
+    if (args[0] === SANDBOX_MAIN) for (const url of urls) await checkJournalOff(url)
+    return { ...stats, replicas, rssMiB: Math.max(...pids.map(rssMiB)) }
   } finally {
-    await server.stop()
+    await Promise.all(servers.map((server) => server.stop()))
   }
 }
 
@@ -144,8 +155,8 @@ export async function benchFlow ({ seconds = benchSeconds(), refresh = flowRefre
   const steps = `authorize -> approve -> token exchange -> user data${refresh ? ' -> refresh' : ''}`
   console.log(`\n# headless full flow (${steps}), ${CONNECTIONS} concurrent flows, ${seconds} s each (after ${WARMUP_SECONDS} s warm-up)`)
   const runs = {
-    reference: await measure('reference', [REFERENCE_MAIN], {}, seconds, refresh),
-    sandbox: await measure('sandbox', [SANDBOX_MAIN], SANDBOX_ENV, seconds, refresh)
+    reference: await measureFlow('reference', [REFERENCE_MAIN], {}, { seconds, refresh }),
+    sandbox: await measureFlow('sandbox', [SANDBOX_MAIN], SANDBOX_ENV, { seconds, refresh })
   }
   const failures = []
   for (const [name, r] of Object.entries(runs)) {

@@ -149,22 +149,26 @@ export function percentile (sorted, p) {
 /**
  * One autocannon run against `url` (options as autocannon's, `url` aside), timing every response
  * itself: autocannon's own histogram has 1 ms resolution, too coarse for a sub-millisecond
- * endpoint. Also reads how much CPU the server child (`pid`) and this process used meanwhile.
+ * endpoint. Also reads how much CPU the server child (`pid`, or the sum over an array of pids for
+ * replicas) and this process used meanwhile, and `extraPid` (e.g. redis-server) as `extraCpu`.
  * The run lasts from the start to its last answer: autocannon notices the end of an `amount` only
  * at its next one-second tick, which would count as idle time. `stopAfter` (seconds) ends a run
  * early, e.g. one bounded by `amount` that turns out slow.
  */
-export async function load (url, pid, { stopAfter, ...options }) {
+export async function load (url, pid, { stopAfter, extraPid, ...options }) {
   const { default: autocannon } = await import('autocannon')
   const latencies = []
   const statuses = {}
   const perSecond = []
-  const cpuBefore = cpuSeconds(pid)
+  const serverSeconds = () => [pid].flat().reduce((sum, one) => sum + cpuSeconds(one), 0)
+  const extraSeconds = () => extraPid === undefined ? NaN : cpuSeconds(extraPid)
+  const cpuBefore = serverSeconds()
+  const extraBefore = extraSeconds()
   const ownBefore = process.cpuUsage()
   const started = performance.now()
   let last = started
   // CPU is read at most every 50 ms while answers come, so the idle tail after the last one is left out.
-  let cpuAt = { at: started, server: cpuBefore, own: ownBefore }
+  let cpuAt = { at: started, server: cpuBefore, extra: extraBefore, own: ownBefore }
   const instance = autocannon({ url, ...options })
   instance.on('response', (_client, status, _bytes, ms) => {
     last = performance.now()
@@ -172,7 +176,7 @@ export async function load (url, pid, { stopAfter, ...options }) {
     statuses[status] = (statuses[status] ?? 0) + 1
     const second = Math.floor((last - started) / 1000)
     perSecond[second] = (perSecond[second] ?? 0) + 1
-    if (last - cpuAt.at >= 50) cpuAt = { at: last, server: cpuSeconds(pid), own: process.cpuUsage() }
+    if (last - cpuAt.at >= 50) cpuAt = { at: last, server: serverSeconds(), extra: extraSeconds(), own: process.cpuUsage() }
   })
   const timer = stopAfter === undefined ? undefined : setTimeout(() => instance.stop(), stopAfter * 1000)
   let result
@@ -197,6 +201,7 @@ export async function load (url, pid, { stopAfter, ...options }) {
     errors: result.errors + result.timeouts,
     stopped: stopAfter !== undefined && options.amount !== undefined && latencies.length < options.amount,
     serverCpu: (cpuAt.server - cpuBefore) / cpuSpan,
+    extraCpu: (cpuAt.extra - extraBefore) / cpuSpan,
     clientCpu: ((cpuAt.own.user - ownBefore.user) + (cpuAt.own.system - ownBefore.system)) / 1e6 / cpuSpan
   }
 }

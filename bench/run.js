@@ -1,14 +1,17 @@
 // `npm run bench`: cold start, authorize at 50 and 1 connections, the headless full flow, token
-// exchange and user data, then a million authorize calls for memory; then one summary table.
+// exchange and user data, authorize and the flow on a Redis store against memory (skipped without
+// redis-server), then a million authorize calls for memory; then one summary table.
 // Speed and memory targets are reported, not enforced; only failed requests make the exit code
-// non-zero. Settings: BENCH_SECONDS (6 per measured load run), BENCH_TOKEN_CODES (20,000),
-// BENCH_MEMORY_CALLS (1,000,000), BENCH_FLOW_REFRESH=1 (add a refresh to every flow).
+// non-zero. Settings: BENCH_SECONDS (6 per measured load run), BENCH_REDIS_SECONDS (BENCH_SECONDS,
+// at most 4), BENCH_TOKEN_CODES (20,000), BENCH_MEMORY_CALLS (1,000,000), BENCH_FLOW_REFRESH=1 (add
+// a refresh to every flow).
 import os from 'node:os'
 import { P99_TARGET_MS, RATIO_TARGET, benchAuthorize, benchSeconds } from './authorize.js'
 import { COLD_START_TARGET_MS, benchColdStart } from './cold-start.js'
 import { FLOW_TARGET, benchFlow } from './flow.js'
 import { BUILT_MAIN, duration, fmt, table } from './lib.js'
 import { RSS_TARGET_MIB, benchMemory, memoryCalls } from './memory.js'
+import { benchRedis, redisSeconds } from './redis.js'
 import { benchTokenUser, tokenCodes } from './token-user.js'
 
 const RUNTIME_TARGET_S = 5 * 60
@@ -28,13 +31,14 @@ async function phase (name, run) {
   return result
 }
 
-let cold, flow, tokenUser, memory
+let cold, flow, tokenUser, redis, memory
 const loads = []
 try {
   cold = await phase('cold start', () => benchColdStart())
   for (const connections of [50, 1]) loads.push(await phase(`authorize ${connections}`, () => benchAuthorize({ connections, seconds })))
   flow = await phase('flow', () => benchFlow({ seconds }))
   tokenUser = await phase('token/user', () => benchTokenUser({ seconds }))
+  redis = await phase('redis', () => benchRedis({ seconds: redisSeconds() }))
   memory = await phase('memory', () => benchMemory({ calls }))
 } catch (error) {
   console.log(`FAIL: ${error.stack ?? error.message}`)
@@ -70,6 +74,18 @@ rows.push(info('token exchange (fresh code each): requests', rps(token.sandbox.r
 rows.push(info('token exchange: p50 / p99', `${fmt(token.sandbox.p50, 1)} / ${fmt(token.sandbox.p99, 1)} ms`, `${fmt(token.reference.p50, 1)} / ${fmt(token.reference.p99, 1)} ms`))
 rows.push(info('user data: requests', rps(user.sandbox.rps), rps(user.reference.rps), ratio(tokenUser.userRatio)))
 rows.push(info('user data: p50 / p99', `${fmt(user.sandbox.p50, 2)} / ${fmt(user.sandbox.p99, 2)} ms`, `${fmt(user.reference.p50, 2)} / ${fmt(user.reference.p99, 2)} ms`))
+// Redis rows: the Redis figure first, then memory's from the same phase (not the runs above).
+if (redis.skipped !== undefined) {
+  rows.push(info('Redis store vs memory', `skipped: ${redis.skipped}`))
+} else {
+  const { authorize: a, flow: f, ...r } = redis
+  const vs = (onRedis, inMemory) => `${onRedis} vs ${inMemory}`
+  rows.push(info(`Redis vs memory store, authorize ${r.connections} conn: requests`, vs(rps(a.redis.rps), rps(a.memory.rps)), '-', ratio(r.ratios.authorizeRps)))
+  rows.push(info(`Redis vs memory store, authorize ${r.connections} conn: p50`, vs(ms(a.redis.p50), ms(a.memory.p50)), '-', ratio(r.ratios.authorizeP50)))
+  rows.push(info(`Redis vs memory store, authorize ${r.connections} conn: p99`, vs(ms(a.redis.p99), ms(a.memory.p99)), '-', ratio(r.ratios.authorizeP99)))
+  rows.push(info(`Redis vs memory store, full flow${r.refresh ? ' (+ refresh)' : ''}: flows`, vs(rps(f.redis.flowsPerSecond), rps(f.memory.flowsPerSecond)), '-', ratio(r.ratios.flows)))
+  rows.push(info(`Redis, ${r.replicaCount} replicas vs memory store, full flow: flows`, vs(rps(f.replicas.flowsPerSecond), rps(f.memory.flowsPerSecond)), '-', ratio(r.ratios.replicaFlows)))
+}
 rows.push(['RSS idle (fresh sandbox, 1 s after its first answer)', mib(memory.idle), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(memory.idle <= RSS_TARGET_MIB)])
 const speedRss = Math.max(...loads.map((l) => l.sandbox.rssMiB), flow.sandbox.rssMiB, token.sandbox.rssMiB, user.sandbox.rssMiB)
 rows.push(['RSS after load: highest after a speed run', mib(speedRss), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(speedRss <= RSS_TARGET_MIB)])
@@ -80,7 +96,7 @@ rows.push(info('heap retained (after full GCs once the cap filled)', `${fmt(memo
 rows.push(['first track evicted by the cap after the memory run', String(memory.firstTrackAfter), '-', '-', '404', yesNo(memory.firstTrackAfter === 404)])
 rows.push(info(`memory run: ${fmt(memory.calls)} authorize calls`, duration(memory.seconds), '-', `${fmt(memory.calls / memory.seconds)}/s`))
 
-const failures = [...loads.flatMap((l) => l.failures), ...flow.failures, ...tokenUser.failures, ...memory.failures]
+const failures = [...loads.flatMap((l) => l.failures), ...flow.failures, ...tokenUser.failures, ...redis.failures, ...memory.failures]
 rows.push(['failed requests or flows, all runs', String(failures.length === 0 ? 0 : `${failures.length} run(s)`), '-', '-', '0', yesNo(failures.length === 0)])
 rows.push(['total runtime of this script', duration(runtime), '-', '-', '< 5 min', yesNo(runtime < RUNTIME_TARGET_S)])
 
