@@ -282,3 +282,14 @@ t.test('a store failing under the write answers 503 in the envelope, not a valid
   t.equal(res.statusCode, 503)
   t.same(res.json(), { error: { message: 'Service unavailable: the sandbox cannot reach its store (Redis). Try again in a moment.', code: 100503 } })
 })
+
+t.test('a phone taken between the check and the write: the write, under the lock, refuses it with the same 422', async (t) => {
+  const { app } = await testApp(t)
+  const token = await accessToken(app)
+  // As if another replica created the user after this request's check had passed.
+  app.sandbox.users.taken = async () => []
+  const res = await provision(app, 'POST', token, { phone: '+77015550101', email: 'AIGERIM.sarsenbayeva@example.com' })
+  t.equal(res.statusCode, 422)
+  t.same(res.json(), invalid({ phone: ['The Phone has already been taken.'], email: ['The Email has already been taken.'] }))
+  t.equal((await app.sandbox.users.all()).length, 6, 'nobody created')
+})
