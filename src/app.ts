@@ -29,6 +29,7 @@ import openapi from './plugins/openapi.js'
 import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
+import { lazyCompilers } from './plugins/lazy-schemas.js'
 import { healthRoutes } from './routes/health/index.js'
 import { loginRoutes } from './routes/login/index.js'
 import { oidcRoutes } from './routes/oidc/index.js'
@@ -84,6 +85,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     ajv: ajvOptions,
+    schemaController: { compilersFactory: lazyCompilers() },
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
