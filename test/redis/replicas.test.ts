@@ -2,7 +2,9 @@ import t from 'tap'
 import { listeningUrl, spawnMain, type Spawned } from '../helpers/process.js'
 import { startRedis, uniquePrefix, type RedisServer } from '../helpers/redis.js'
 import { AIGERIM } from '../helpers/flow.js'
-import { DEMO_AUTH, authorizeBody } from '../helpers/app.js'
+import { createLocalJWKSet, jwtVerify } from 'jose'
+import { CLOCK_START_S, DEMO, DEMO_AUTH, authorizeBody } from '../helpers/app.js'
+import { CALLBACK, NONCE, STATE, TOKEN_PATH, openidUrl } from '../helpers/oidc.js'
 
 /**
  * Sandbox processes (the bundled CLI, as a container runs it) on one real Redis: any replica
@@ -81,6 +83,44 @@ t.test('a whole flow across three replicas, each step on another one', async (t)
   t.equal((await fetch(`${b!.url}/__sandbox/tracks/${trackId}`)).status, 404)
   t.same((await json(await fetch(`${c!.url}/__sandbox/clock`))).body, { now: '2030-01-01T00:00:00.000Z', frozen: true })
   t.equal((await fetch(`${b!.url}/api/v1/oauth/user`, { headers: { authorization: `Bearer ${refreshed.body.access_token}` } })).status, 401)
+})
+
+t.test('OIDC across replicas: an id_token signed on one verifies with the JWKS of another; KYC requests are shared', async (t) => {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  // No SEED, no SIGNING_KEY: the key is generated, by whichever replica needs it first.
+  const [a, b, c] = await replicas(t, redis, 3, { CLOCK: '2030-01-01T00:00:00Z' })
+  const start = await fetch(`${a!.url}${openidUrl({ scope: 'openid read.email read.profile' })}`, { redirect: 'manual' })
+  t.equal(start.status, 303)
+  const trackId = new URL(start.headers.get('location')!, a!.url).searchParams.get('track_id')!
+  const approved = await json(await post(`${b!.url}/__sandbox/tracks/${trackId}/approve`, { user: AIGERIM }, {}))
+  const callback = new URL(approved.body.redirect_uri)
+  t.equal(callback.searchParams.get('state'), STATE)
+  const tokens = await json(await fetch(`${c!.url}${TOKEN_PATH}`, {
+    method: 'POST',
+    headers: { authorization: DEMO_AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK }).toString()
+  }))
+  t.equal(tokens.status, 200, 'C exchanges the code B issued')
+  const jwks = await json(await fetch(`${a!.url}/.well-known/jwks.json`))
+  const { payload } = await jwtVerify(tokens.body.id_token, createLocalJWKSet(jwks.body as never), { audience: DEMO.id })
+  t.match(payload, { sub: AIGERIM, nonce: NONCE, iat: CLOCK_START_S }, "A's JWKS verifies C's id_token")
+  t.same((await json(await fetch(`${b!.url}/.well-known/jwks.json`))).body, jwks.body, 'every replica publishes the one key')
+  t.equal((await post(`${b!.url}/__sandbox/reset`, {}, {})).status, 200)
+  t.same((await json(await fetch(`${c!.url}/.well-known/jwks.json`))).body, jwks.body, 'a reset keeps it')
+
+  const bearer = { authorization: `Bearer ${tokens.body.access_token as string}` }
+  t.equal((await fetch(`${a!.url}/api/v1/oauth/user`, { headers: bearer })).status, 401, 'the reset ended the token')
+  const link = new URL((await json(await post(`${c!.url}/api/v1/oauth/authorize`, { redirect_uri: 'https://shop.example/callback', grants: ['read.profile'] }))).body.redirect_uri)
+  const code = new URL((await json(await post(`${b!.url}/__sandbox/tracks/${link.searchParams.get('track_id')}/approve`, { user: AIGERIM }, {}))).body.redirect_uri)
+  const pair = await json(await post(`${a!.url}/api/v1/oauth/token`, { authorization_code: code.searchParams.get('authorization_code') }))
+  const kycBearer = { authorization: `Bearer ${pair.body.access_token as string}` }
+  const requestId = '3f2c1a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f'
+  const submitted = await json(await post(`${a!.url}/api/v1/oauth/get-profile`, { request_id: requestId }, kycBearer))
+  t.match(submitted, { status: 200, body: { request_id: requestId, status: 'accepted', freedom_id: AIGERIM } })
+  await post(`${c!.url}/__sandbox/clock`, { advance: 30 }, {})
+  const status = await json(await fetch(`${b!.url}/api/v1/oauth/get-profile/status?request_id=${requestId}`, { headers: kycBearer }))
+  t.match(status, { status: 200, body: { request_id: requestId, status: 'completed', datetime: '2030-01-01T00:00:30.000000Z' } }, 'B answers the request A took, on the clock C moved')
 })
 
 t.test('racing redeems and refreshes on two replicas: each succeeds exactly once', async (t) => {
