@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TOKEN_LENGTH, createIds, seededBytes } from '../../src/domain/ids.js'
+import { TOKEN_LENGTH, createIds, flat, seededBytes } from '../../src/domain/ids.js'
 import { localCounter } from '../../src/domain/store.js'
 
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -53,4 +53,10 @@ t.test('seeded bytes are a stream: sizes do not change what follows', async (t) 
   const b = seededBytes('x')
   const joined = Buffer.concat([Buffer.from(a(5)), Buffer.from(a(40))])
   t.same(joined, Buffer.from(b(45)))
+})
+
+t.test('flat: the same text, whatever pieces it was built from', async (t) => {
+  const built = ['a', 'b', 'c'].reduce((id, piece) => id + piece, 'x-')
+  t.equal(flat(built), 'x-abc')
+  t.equal(flat(''), '')
 })
