@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildMerchant } from '../../examples/merchant/app.js'
 import { startSandbox, type Sandbox } from '../../src/index.js'
+import type { Teardown } from '../helpers/app.js'
 
 export const DEMO_SHOP = { clientId: '0e6a4c32-7f1b-4a5d-9c3e-2b8f6d1a4e70', clientSecret: 'demo-shop-secret' }
 export const AIGERIM = {
@@ -19,8 +20,6 @@ export interface Stack {
   /** Moves the sandbox clock, as a test script would: through its control API. */
   advanceClock(seconds: number): Promise<void>
 }
-
-interface Teardown { teardown(fn: () => unknown): void }
 
 /**
  * A listening sandbox (login links on http://localhost:<port>, its default) and the example

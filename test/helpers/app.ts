@@ -24,7 +24,8 @@ export const CLOCK = '2030-01-01T00:00:00Z'
 let bundled: Promise<Fixtures> | undefined
 export const bundledFixtures = (): Promise<Fixtures> => (bundled ??= loadFixtures(BUNDLED_FIXTURES))
 
-interface Teardown { teardown(fn: () => unknown): void }
+/** What a tap test offers to clean up after it (any object with teardown). */
+export interface Teardown { teardown(fn: () => unknown): void }
 
 export interface TestApp {
   app: FastifyInstance

@@ -3,7 +3,7 @@ import { listeningUrl, spawnMain, type Spawned } from '../helpers/process.js'
 import { startRedis, uniquePrefix, type RedisServer } from '../helpers/redis.js'
 import { AIGERIM } from '../helpers/flow.js'
 import { createLocalJWKSet, jwtVerify } from 'jose'
-import { CLOCK_START_S, DEMO, DEMO_AUTH, authorizeBody } from '../helpers/app.js'
+import { CLOCK_START_S, DEMO, DEMO_AUTH, authorizeBody, type Teardown } from '../helpers/app.js'
 import { CALLBACK, NONCE, STATE, TOKEN_PATH, openidUrl } from '../helpers/oidc.js'
 
 /**
@@ -12,8 +12,6 @@ import { CALLBACK, NONCE, STATE, TOKEN_PATH, openidUrl } from '../helpers/oidc.j
  */
 
 interface Replica { url: string, run: Spawned }
-
-interface Teardown { teardown(fn: () => unknown): void }
 
 async function replicas (t: Teardown, redis: RedisServer, count: number, env: Record<string, string> = {}): Promise<Replica[]> {
   const prefix = uniquePrefix('replicas')
