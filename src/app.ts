@@ -59,7 +59,7 @@ export interface AppOptions {
 
 /** STORE: the bounded memory store, or Redis (loaded only then: a memory sandbox never pays for the client). */
 async function openStore (config: Config, now: () => number): Promise<Store> {
-  if (config.store === 'memory') return createMemoryStore({ now })
+  if (config.store === 'memory') return createMemoryStore({ now, maxEntries: config.maxRecords })
   const { createRedisStore } = await import('./domain/redis-store.js')
   return createRedisStore({ url: config.store, prefix: config.storePrefix, now })
 }

@@ -31,9 +31,12 @@ export const shutdown = (sandbox: RunningSandbox) => async ({ signal, err }: { s
   await sandbox.close()
 }
 
-/** `memory`, or the Redis URL without its password, and the key prefix. */
-function storeLine ({ store, storePrefix }: { store: string, storePrefix: string }): string {
-  if (store === 'memory') return 'memory (this process only)'
+/** 25000 -> "25,000", by hand: toLocaleString would load ICU's locale data, 7 MiB of RSS for good. */
+const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, ',')
+
+/** `memory` and its cap, or the Redis URL without its password, and the key prefix. */
+function storeLine ({ store, storePrefix, maxRecords }: { store: string, storePrefix: string, maxRecords: number }): string {
+  if (store === 'memory') return `memory (this process only), at most ${thousands(maxRecords)} records per kind`
   const { protocol, host, pathname } = new URL(store)
   return `${protocol}//${host}${pathname}, keys under ${storePrefix}: (shared with every replica using them)`
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import './domain/formats.js'
+import { DEFAULT_MAX_ENTRIES } from './domain/store.js'
 
 export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
 
@@ -139,6 +140,14 @@ export const SETTINGS = {
     shown: 'fid',
     help: 'prefix of every Redis key, so several environments can share one Redis'
   },
+  maxRecords: {
+    env: 'MAX_RECORDS',
+    flag: 'max-records',
+    schema: Type.Integer({ minimum: 1_000, maximum: 10_000_000, default: DEFAULT_MAX_ENTRIES }),
+    expected: 'a whole number from 1000 to 10000000',
+    shown: String(DEFAULT_MAX_ENTRIES),
+    help: 'memory store: records kept per kind (tracks, codes, tokens...); beyond it the oldest 1% go'
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     flag: 'log-level',
@@ -169,6 +178,7 @@ export const ConfigSchema = Type.Object({
   signingKey: Type.Optional(SETTINGS.signingKey.schema),
   store: SETTINGS.store.schema,
   storePrefix: SETTINGS.storePrefix.schema,
+  maxRecords: SETTINGS.maxRecords.schema,
   logLevel: SETTINGS.logLevel.schema
 }, { additionalProperties: false })
 

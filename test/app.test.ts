@@ -1,6 +1,6 @@
 import t from 'tap'
 import { MAX_JSON_DEPTH, nestingDepth } from '../src/plugins/json-depth.js'
-import { AUTHORIZE, DEMO_AUTH, testApp } from './helpers/app.js'
+import { AUTHORIZE, DEMO_AUTH, authorizeBody, testApp } from './helpers/app.js'
 
 t.test('nesting depth: arrays and objects, strings skipped', async (t) => {
   t.equal(nestingDepth('1'), 0)
@@ -21,4 +21,17 @@ t.test('a body nested deeper than the limit is refused before parsing and change
   t.equal(await app.sandbox.store.collection('tracks').size(), 0)
   const ok = await app.inject({ method: 'POST', url: '/__sandbox/faults', payload: `{"route":"GET /x","status":500,"body":${deep(MAX_JSON_DEPTH - 1)}}`, headers: { 'content-type': 'application/json' } })
   t.equal(ok.statusCode, 201, 'up to the limit is fine')
+})
+
+t.test('MAX_RECORDS caps each kind of record: past it, the oldest 1% of tracks go, the rest stay', async (t) => {
+  const { app } = await testApp(t, { maxRecords: 1000 })
+  const ids: string[] = []
+  for (let i = 0; i < 1001; i++) {
+    const res = await app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })
+    t.equal(res.statusCode, 200)
+    ids.push(new URL(res.json<{ redirect_uri: string }>().redirect_uri).searchParams.get('track_id')!)
+  }
+  t.equal(await app.sandbox.store.collection('tracks').size(), 991)
+  const status = async (id: string) => (await app.inject({ method: 'GET', url: `/__sandbox/tracks/${id}` })).statusCode
+  t.same(await Promise.all([ids[0]!, ids[9]!, ids[10]!, ids[1000]!].map(status)), [404, 404, 200, 200])
 })

@@ -63,8 +63,8 @@ t.test('a port in use: exit code 1 with the reason', async (t) => {
 
 t.test('starts with flags over env, prints its URL, serves, closes', async (t) => {
   const { out, io: cliIo } = io()
-  const result = await runCli(['--port', '0', '--track-ttl', '45', '--public-url', 'https://qa.example'], {
-    PORT: '1', TRACK_TTL: '9', CLOCK: '2030-01-01T00:00:00Z', LOG_LEVEL: 'silent'
+  const result = await runCli(['--port', '0', '--track-ttl', '45', '--public-url', 'https://qa.example', '--max-records', '5000'], {
+    PORT: '1', TRACK_TTL: '9', CLOCK: '2030-01-01T00:00:00Z', LOG_LEVEL: 'silent', MAX_RECORDS: '70000'
   }, cliIo)
   t.equal(result.code, 0)
   const url = result.sandbox!.url
@@ -72,7 +72,7 @@ t.test('starts with flags over env, prints its URL, serves, closes', async (t) =
     `Freedom ID sandbox listening on ${url}`,
     '  login links point at https://qa.example',
     `  fixtures: ${BUNDLED_FIXTURES} (2 clients, 6 users)`,
-    '  store: memory (this process only)'
+    '  store: memory (this process only), at most 5,000 records per kind'
   ])
   const link = new URL((await (await authorize(url)).json() as { redirect_uri: string }).redirect_uri)
   t.equal(link.origin, 'https://qa.example')

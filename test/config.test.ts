@@ -13,6 +13,7 @@ t.test('defaults', async (t) => {
     journal: 'on',
     store: 'memory',
     storePrefix: 'fid',
+    maxRecords: 25000,
     logLevel: 'info'
   })
 })
@@ -36,6 +37,7 @@ t.test('every setting from the environment, converted', async (t) => {
     SIGNING_KEY: '/keys/id.pem',
     STORE: 'redis://redis:6379/1',
     STORE_PREFIX: 'qa',
+    MAX_RECORDS: '200000',
     LOG_LEVEL: 'debug',
     UNRELATED: 'ignored'
   }
@@ -57,6 +59,7 @@ t.test('every setting from the environment, converted', async (t) => {
     signingKey: '/keys/id.pem',
     store: 'redis://redis:6379/1',
     storePrefix: 'qa',
+    maxRecords: 200000,
     logLevel: 'debug'
   })
 })
@@ -99,7 +102,10 @@ t.test('each setting rejects what it should', async (t) => {
     ['STORE', 'redis://redis:6379/0?tls=1', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://redis:6379/0?tls=1"'],
     ['STORE', 'redis://[::1', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://[::1"'],
     ['STORE_PREFIX', 'qa:1', 'STORE_PREFIX (--store-prefix): expected 1 to 64 letters, digits, "_", "." or "-", got "qa:1"'],
-    ['STORE_PREFIX', 'qa*', 'STORE_PREFIX (--store-prefix): expected 1 to 64 letters, digits, "_", "." or "-", got "qa*"']
+    ['STORE_PREFIX', 'qa*', 'STORE_PREFIX (--store-prefix): expected 1 to 64 letters, digits, "_", "." or "-", got "qa*"'],
+    ['MAX_RECORDS', '999', 'MAX_RECORDS (--max-records): expected a whole number from 1000 to 10000000, got "999"'],
+    ['MAX_RECORDS', '10000001', 'MAX_RECORDS (--max-records): expected a whole number from 1000 to 10000000, got "10000001"'],
+    ['MAX_RECORDS', '25k', 'MAX_RECORDS (--max-records): expected a whole number from 1000 to 10000000, got "25k"']
   ]
   for (const [env, value, problem] of bad) {
     const error = t.throws(() => loadConfig(settingsFromEnv({ [env]: value }))) as ConfigError
