@@ -49,8 +49,19 @@ export const AUTHORIZE = {
   body: JSON.stringify({ redirect_uri: 'https://shop.example/callback', grants: ['read.email', 'read.phone'] })
 }
 
+/**
+ * The node flags `npm start` (and the image's CMD, test/launch.test.ts) runs the CLI with, from
+ * package.json's start script, so every bench measures the sandbox as it is run.
+ */
+function startFlags () {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const match = /^node((?: --\S+)*) dist\/cli\.mjs$/.exec(scripts.start)
+  if (match === null) throw new Error(`package.json's start script is not "node [--flags] dist/cli.mjs": ${scripts.start}`)
+  return match[1].trim()
+}
+
 // JOURNAL=off: otherwise the sandbox records every request of a load run in its journal.
-export const SANDBOX_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', JOURNAL: 'off' }
+export const SANDBOX_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', JOURNAL: 'off', NODE_OPTIONS: startFlags() }
 
 const children = new Set()
 
