@@ -1,6 +1,6 @@
 // Throughput of POST /api/v1/oauth/authorize against the bare node:http reference, both as child
 // processes so neither shares an event loop with autocannon (which runs here).
-import { AUTHORIZE, REFERENCE_MAIN, SANDBOX_ENV, SANDBOX_MAIN, checkJournalOff, fmt, load, request, rssMiB, spawnServer } from './lib.js'
+import { AUTHORIZE, FASTIFY_PEER_MAIN, REFERENCE_MAIN, SANDBOX_ENV, SANDBOX_MAIN, checkJournalOff, fmt, load, request, rssMiB, spawnServer } from './lib.js'
 
 export const RATIO_TARGET = { 50: 0.75 }
 export const P99_TARGET_MS = { 50: 5 }
@@ -37,13 +37,20 @@ export async function measureAuthorize (name, args, env, { connections, seconds,
   }
 }
 
+/** Server CPU (all its threads) per answer, in µs. */
+const usPerRequest = (run) => run.serverCpu / run.rps * 1e6
+
 const looksLikeLoginLink = (body) => /^\{"redirect_uri":"http:\/\/localhost:\d+\/login\?track_id=[0-9a-f-]{36}&expire_at=\d+"\}$/.test(body)
 
-/** Runs the reference then the sandbox at `connections`, prints both and returns the figures. */
+/**
+ * Runs the reference, the Fastify peer (bench/fastify-peer.js) then the sandbox at `connections`,
+ * prints them and returns the figures.
+ */
 export async function benchAuthorize ({ connections, seconds = benchSeconds() }) {
   console.log(`\n# authorize, ${connections} connection(s), ${seconds} s each (after ${WARMUP_SECONDS} s warm-up)`)
   const runs = {
     reference: await measureAuthorize('reference', [REFERENCE_MAIN], {}, { connections, seconds }),
+    fastify: await measureAuthorize('fastify', [FASTIFY_PEER_MAIN], {}, { connections, seconds }),
     sandbox: await measureAuthorize('sandbox', [SANDBOX_MAIN], SANDBOX_ENV, { connections, seconds })
   }
   const failures = []
@@ -58,11 +65,14 @@ export async function benchAuthorize ({ connections, seconds = benchSeconds() })
   console.log(`sandbox served ${fmt(served)} requests in all: track store cap (${fmt(TRACK_CAP)}) ${served > TRACK_CAP ? 'reached during the run' : 'not reached'}`)
   for (const failure of failures) console.log(`FAIL: ${failure}`)
   const ratio = runs.sandbox.rps / runs.reference.rps
+  const peerRatio = runs.fastify.rps / runs.reference.rps
   const target = RATIO_TARGET[connections]
   const verdict = target === undefined ? '(no target)' : ratio >= target ? `target >= ${target}: met` : `target >= ${target}: NOT met`
   console.log(`ratio sandbox/reference req/s: ${fmt(ratio, 2)}  ${verdict}`)
+  console.log(`ratio Fastify peer/reference: ${fmt(peerRatio, 2)}, sandbox/Fastify peer: ${fmt(runs.sandbox.rps / runs.fastify.rps, 2)}` +
+    `  (cpu per request: reference ${fmt(usPerRequest(runs.reference), 1)} µs, Fastify peer ${fmt(usPerRequest(runs.fastify), 1)} µs, sandbox ${fmt(usPerRequest(runs.sandbox), 1)} µs)`)
   const p99Target = P99_TARGET_MS[connections]
   const p99Met = p99Target === undefined ? undefined : runs.sandbox.p99 <= p99Target
   if (p99Target !== undefined) console.log(`sandbox p99 ${fmt(runs.sandbox.p99, 2)} ms  target <= ${p99Target} ms: ${p99Met ? 'met' : 'NOT met'}`)
-  return { connections, seconds, ...runs, ratio, target, met: target === undefined ? undefined : ratio >= target, p99Target, p99Met, failures }
+  return { connections, seconds, ...runs, ratio, peerRatio, target, met: target === undefined ? undefined : ratio >= target, p99Target, p99Met, failures }
 }

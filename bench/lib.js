@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const BUILT_MAIN = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
 export const REFERENCE_MAIN = fileURLToPath(new URL('./reference-server.js', import.meta.url))
+export const FASTIFY_PEER_MAIN = fileURLToPath(new URL('./fastify-peer.js', import.meta.url))
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 const SNAPSHOT_PREFIX = '.cli-snapshot-'

@@ -61,6 +61,7 @@ for (const l of loads) {
   const p99Target = P99_TARGET_MS[l.connections]
   rows.push([`authorize, ${l.connections} conn: requests`, rps(l.sandbox.rps), rps(l.reference.rps), ratio(l.ratio),
     target === undefined ? '-' : `ratio >= ${target}`, yesNo(l.met)])
+  rows.push(info(`authorize, ${l.connections} conn: Fastify + basic-auth + body schema (peer)`, rps(l.fastify.rps), rps(l.reference.rps), ratio(l.peerRatio)))
   rows.push(info(`authorize, ${l.connections} conn: p50`, ms(l.sandbox.p50), ms(l.reference.p50)))
   rows.push([`authorize, ${l.connections} conn: p99`, ms(l.sandbox.p99), ms(l.reference.p99), '-',
     p99Target === undefined ? '-' : `<= ${p99Target} ms`, yesNo(l.p99Met)])
