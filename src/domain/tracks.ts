@@ -51,9 +51,39 @@ export interface TrackService {
   isExpired(track: Track): boolean
 }
 
+const GRANT_LISTS_KEPT = 1_000
+const grantLists = new Map<string, Grant[]>()
+
+/**
+ * The grants without repeats, as one frozen array shared by every track that asked for the same
+ * list: a merchant asks for a handful of lists, so tracks under load keep no array of their own
+ * (the first 1,000 lists seen are shared; any further ones are copied per track).
+ */
+function grantList (grants: Grant[]): Grant[] {
+  const key = grants.join(' ')
+  let list = grantLists.get(key)
+  if (list === undefined) {
+    list = Object.freeze([...new Set(grants)]) as Grant[]
+    if (grantLists.size < GRANT_LISTS_KEPT) grantLists.set(key, list)
+  }
+  return list
+}
+
+/**
+ * `new Date(ms).toISOString()`, remembering the last instant: under load many tracks share a
+ * millisecond, and toISOString costs about 0.35 µs, 1.5% of an authorize call.
+ */
+function isoStrings (): (ms: number) => string {
+  let lastMs = NaN
+  let last = ''
+  return (ms) => ms === lastMs ? last : (last = new Date(lastMs = ms).toISOString())
+}
+
 export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): TrackService {
   const tracks = deps.store.collection<Track>('tracks')
   const save = (track: Track) => tracks.put(track.track_id, track, Date.parse(track.expires_at) + EXPIRED_RETENTION_MS)
+  const createdIso = isoStrings()
+  const expiresIso = isoStrings()
   return {
     async issue ({ clientId, redirectUri, grants, oidc }) {
       const createdAt = deps.clock.now()
@@ -61,11 +91,11 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
         track_id: await deps.ids.uuidv4(),
         client_id: clientId,
         redirect_uri: redirectUri,
-        grants: [...new Set(grants)],
+        grants: grantList(grants),
         state: 'issued',
         ...(oidc === undefined ? {} : { kind: 'oidc' as const, oidc }),
-        created_at: new Date(createdAt).toISOString(),
-        expires_at: new Date(createdAt + deps.ttlSeconds * 1000).toISOString()
+        created_at: createdIso(createdAt),
+        expires_at: expiresIso(createdAt + deps.ttlSeconds * 1000)
       }
       await save(track)
       return track
