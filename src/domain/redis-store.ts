@@ -198,6 +198,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
 
   return {
     local: false,
+    // No cap on Redis: options.capScale is the memory store's.
     collection<T>(name: string): Collection<T> {
       const records = recordsOf(name)
       return {

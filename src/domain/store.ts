@@ -30,6 +30,14 @@ export interface List<T> {
   clear(): Promise<void>
 }
 
+export interface CollectionOptions {
+  /**
+   * The memory store keeps this many times its cap of this collection (an index with two keys per
+   * record, say, keeps as many records as the collection it indexes). Redis has no cap.
+   */
+  capScale?: number
+}
+
 /** An integer that starts at 0; `add` is atomic, so replicas can draw ids from one. */
 export interface Counter {
   get(): Promise<number>
@@ -44,7 +52,7 @@ export interface Store {
    * share it (Redis), so what this process remembers of it may be out of date.
    */
   readonly local: boolean
-  collection<T>(name: string): Collection<T>
+  collection<T>(name: string, options?: CollectionOptions): Collection<T>
   list<T>(name: string, maxLength: number): List<T>
   counter(name: string): Counter
   /** Runs `fn` holding the named lock: no other holder, in this process or another replica, runs meanwhile. */
@@ -87,10 +95,10 @@ export interface MemoryStoreOptions {
 /**
  * MAX_RECORDS' default. A record lives until it expires or until this many newer ones of its kind
  * push it out, so a load test needs it above the flows it keeps in flight at once, not above its
- * rate. Tracks cost about 0.4 KB each, token pairs under 1 KB: at 25,000, a sandbox after a million
- * authorize calls peaks about 92 MiB RSS (100,000: 170 MiB; bench/memory.js).
+ * rate. With every kind full after the flow bench (tracks, tokens), the CLI's RSS is about 97 MiB
+ * at 10,000, 104 at 15,000 and 116 at 25,000 (bench/flow.js).
  */
-export const DEFAULT_MAX_ENTRIES = 25_000
+export const DEFAULT_MAX_ENTRIES = 10_000
 export const DEFAULT_SWEEP_INTERVAL_MS = 30_000
 
 interface Entry { value: unknown, expiresAt: number }
@@ -109,10 +117,9 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   }
   // One pass drops the oldest 1%: finding the first live key of a Map costs a scan over the
   // slots already deleted at its front, so evicting one record per insert grows slow at the cap.
-  const evictCount = Math.max(1, Math.ceil(maxEntries / 100))
-  const evictOldest = (map: Map<string, Entry>): void => {
+  const evictOldest = (map: Map<string, Entry>, cap: number): void => {
     const keys = map.keys()
-    for (let i = 0; i < evictCount; i++) map.delete(keys.next().value as string)
+    for (let i = Math.max(1, Math.ceil(cap / 100)); i > 0; i--) map.delete(keys.next().value as string)
   }
   const live = (map: Map<string, Entry>, key: string): Entry | undefined => {
     const entry = map.get(key)
@@ -140,12 +147,13 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
 
   return {
     local: true,
-    collection<T>(name: string): Collection<T> {
+    collection<T>(name: string, options: CollectionOptions = {}): Collection<T> {
       const map = mapOf(name)
+      const cap = maxEntries * (options.capScale ?? 1)
       const put = async (key: string, value: T, expiresAtMs: number): Promise<void> => {
         map.delete(key)
         map.set(key, { value, expiresAt: expiresAtMs })
-        if (map.size > maxEntries) evictOldest(map)
+        if (map.size > cap) evictOldest(map, cap)
       }
       return {
         put,

@@ -71,7 +71,8 @@ export function createUserDirectory (fixtures: User[], store: Store): UserDirect
   const fixtureById = new Map(fixtures.map((user) => [user.id, user]))
   const fixtureByLogin = new Map(fixtures.flatMap((user) => loginsOf(user).map((login) => [login, user] as const)))
   const overlay = store.collection<User>('users')
-  const logins = store.collection<string>('user-logins')
+  // Up to two logins (phone, e-mail) per user: the index keeps as many users as the overlay.
+  const logins = store.collection<string>('user-logins', { capScale: 2 })
   const provisioned = store.list<string>('users-provisioned', PROVISIONED_CAP)
 
   const get = async (id: string): Promise<User | undefined> => await overlay.get(id) ?? fixtureById.get(id)

@@ -26,6 +26,21 @@ t.test('memory: bounded: beyond the cap the oldest record goes first', async (t)
   t.equal(await c.get('a'), 2)
 })
 
+t.test('memory: a collection with capScale keeps that many times the cap, and drops 1% of its own cap', async (t) => {
+  const store = createMemoryStore({ now: () => 0, maxEntries: 100, sweepIntervalMs: 0 })
+  t.teardown(() => store.close())
+  const plain = store.collection<number>('plain')
+  const doubled = store.collection<number>('doubled', { capScale: 2 })
+  for (let n = 0; n <= 200; n++) {
+    await plain.put(`k${n}`, n, 1)
+    await doubled.put(`k${n}`, n, 1)
+  }
+  t.equal(await plain.size(), 100, '101 > 100 dropped 1 at n = 100, and so on: one per put once full')
+  t.equal(await doubled.size(), 199, '201 > 200 dropped 2')
+  t.equal(await doubled.get('k1'), undefined)
+  t.equal(await doubled.get('k2'), 2)
+})
+
 t.test('memory: a long list drops its oldest 1% at once', async (t) => {
   const store = createMemoryStore({ now: () => 0, sweepIntervalMs: 0 })
   t.teardown(() => store.close())

@@ -102,3 +102,14 @@ t.test('a store reset: every provisioned user and every change gone, the fixture
   t.same(await users.taken({ phone: '+77015550909' }), [], 'a provisioned phone is free again')
   t.equal((await users.create({ id: NEW_ID, phone: '+77015550909', password: 'pw' })).id, NEW_ID, 'and so is its id')
 })
+
+t.test('as many provisioned users as the store keeps of any kind still sign in by phone and by e-mail', async (t) => {
+  const fixtures = (await bundledFixtures()).users
+  const store = createMemoryStore({ now: () => 0, maxEntries: 100, sweepIntervalMs: 0 })
+  const users = createUserDirectory(fixtures, store)
+  const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+  for (let n = 0; n < 99; n++) await users.create({ id: id(n), phone: `+7701000${String(n).padStart(4, '0')}`, email: `user${n}@example.com`, password: 'pw' })
+  t.equal(await store.collection('user-logins').size(), 198, 'two logins each, all kept')
+  t.equal((await users.authenticate('+77010000000', 'pw'))?.id, id(0))
+  t.equal((await users.authenticate('user0@example.com', 'pw'))?.id, id(0))
+})

@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { createClock } from '../../src/domain/clock.js'
 import { GRANTS } from '../../src/domain/grants.js'
-import { createMemoryStore, type Collection, type List, type Store } from '../../src/domain/store.js'
+import { createMemoryStore, type Collection, type CollectionOptions, type List, type Store } from '../../src/domain/store.js'
 import type { TrackOidc } from '../../src/domain/tracks.js'
 import { VALIDATION_MESSAGE } from '../../src/errors.js'
 import { CLOCK, DEMO, DEMO_AUTH, KITAP, KITAP_AUTH, authorizeBody, basic, testApp } from './app.js'
@@ -106,8 +106,8 @@ function watchedStore (now: () => number): { store: Store, watch: Watch } {
   const wrote = (what: string) => { watch.writes++; watch.last = what }
   const store: Store = {
     local: true,
-    collection<T>(name: string): Collection<T> {
-      const c = inner.collection<T>(name)
+    collection<T>(name: string, options?: CollectionOptions): Collection<T> {
+      const c = inner.collection<T>(name, options)
       return {
         put: (key, value, at) => { wrote(`put ${name} ${key}`); return c.put(key, value, at) },
         async add (key, value, at) {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createMemoryStore, StoreUnavailableError, type Store } from '../../src/domain/store.js'
+import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type Store } from '../../src/domain/store.js'
 import { CLOCK, DEMO_AUTH, testApp } from '../helpers/app.js'
 import { AIGERIM, approve, authorize, exchange, signIn, userData } from '../helpers/flow.js'
 
@@ -17,8 +17,8 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
   }
   const store: Store = {
     local: false,
-    collection<T>(name: string) {
-      const c = inner.collection<T>(name)
+    collection<T>(name: string, options?: CollectionOptions) {
+      const c = inner.collection<T>(name, options)
       return { put: guard(c.put), add: guard(c.add), get: guard(c.get), take: guard(c.take), delete: guard(c.delete), size: guard(c.size) }
     },
     list<T>(name: string, max: number) {
