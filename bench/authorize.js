@@ -5,7 +5,7 @@ import { AUTHORIZE, FASTIFY_PEER_MAIN, REFERENCE_MAIN, SANDBOX_ENV, SANDBOX_MAIN
 export const RATIO_TARGET = { 50: 0.75 }
 export const P99_TARGET_MS = { 50: 5 }
 // Beyond this many tracks the sandbox evicts the oldest 1% at a time, so a run that crosses it mixes two regimes.
-const TRACK_CAP = 25_000
+const TRACK_CAP = 10_000
 export const WARMUP_SECONDS = 2
 
 export function benchSeconds () {

@@ -1,7 +1,7 @@
 // Resident memory of one sandbox child over a million authorize calls (BENCH_MEMORY_CALLS): RSS
 // idle after start, then after every 100,000 calls (VmRSS from /proc/<pid>/status). Each call
 // stores a track; nothing expires during the run (TRACK_TTL 600 s, kept one more hour), so what
-// must bound memory is the store's cap: MAX_RECORDS (25,000 by default) per collection, the oldest 1% dropped.
+// must bound memory is the store's cap: MAX_RECORDS (10,000 by default) per collection, the oldest 1% dropped.
 //
 // RSS alone mixes what the sandbox keeps with garbage V8 has not collected yet: the heap grows to
 // a few times the live data between full collections, so RSS readings saw-tooth. The child runs

@@ -13,7 +13,7 @@ t.test('defaults', async (t) => {
     journal: 'on',
     store: 'memory',
     storePrefix: 'fid',
-    maxRecords: 25000,
+    maxRecords: 10000,
     logLevel: 'info'
   })
 })
