@@ -12,7 +12,7 @@ import { FLOW_TARGET, benchFlow } from './flow.js'
 import { BUILT_MAIN, duration, fmt, table } from './lib.js'
 import { RSS_TARGET_MIB, benchMemory, memoryCalls } from './memory.js'
 import { benchRedis, redisSeconds } from './redis.js'
-import { benchTokenUser, tokenCodes } from './token-user.js'
+import { benchTokenUser, codesCap, tokenCodes } from './token-user.js'
 
 const RUNTIME_TARGET_S = 5 * 60
 const started = performance.now()
@@ -88,8 +88,10 @@ if (redis.skipped !== undefined) {
   rows.push(info(`Redis, ${r.replicaCount} replicas vs memory store, full flow: flows`, vs(rps(f.replicas.flowsPerSecond), rps(f.memory.flowsPerSecond)), '-', ratio(r.ratios.replicaFlows)))
 }
 rows.push(['RSS idle (fresh sandbox, 1 s after its first answer)', mib(memory.idle), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(memory.idle <= RSS_TARGET_MIB)])
-const speedRss = Math.max(...loads.map((l) => l.sandbox.rssMiB), flow.sandbox.rssMiB, token.sandbox.rssMiB, user.sandbox.rssMiB)
-rows.push(['RSS after load: highest after a speed run', mib(speedRss), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(speedRss <= RSS_TARGET_MIB)])
+// The token run's sandbox keeps more records than the default (codesCap), so it is shown apart.
+const speedRss = Math.max(...loads.map((l) => l.sandbox.rssMiB), flow.sandbox.rssMiB, user.sandbox.rssMiB)
+rows.push(['RSS after load: highest after authorize, flow, user data', mib(speedRss), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(speedRss <= RSS_TARGET_MIB)])
+rows.push(info(`RSS after load: token exchange (MAX_RECORDS=${codesCap(tokenCodes())})`, mib(token.sandbox.rssMiB)))
 rows.push([`RSS after load: peak of the ${fmt(memory.calls)}-call curve`, mib(memory.peak), '-', '-', `<= ${RSS_TARGET_MIB} MiB`, yesNo(memory.met)])
 rows.push(info(`RSS after load: at ${fmt(memory.calls)} calls`, mib(memory.final)))
 rows.push(['RSS bounded: last 5 readings of the curve', `spread ${fmt(memory.spread * 100, 1)}%`, '-', '-', '<= 10%', yesNo(memory.bounded)])

@@ -6,6 +6,9 @@
 // made, each request taking the next code); every answer must be a 200 with a token pair. The
 // reference gets the same number of requests built the same way, with codes it never checks.
 //
+// Every code must still be stored when its turn comes, so the sandbox of this run keeps more
+// records of each kind than MAX_RECORDS' default (codesCap); its RSS is reported apart.
+//
 // User data: GET /api/v1/oauth/user with one valid access token, for a fixed time.
 import { pathToFileURL } from 'node:url'
 import { benchSeconds } from './authorize.js'
@@ -93,12 +96,17 @@ function fakeCodes (count) {
   return Array.from({ length: count }, (_, i) => String(i).padStart(64, 'x'))
 }
 
+const warmupCodes = (count) => Math.max(CONNECTIONS, Math.ceil(count / 10 / CONNECTIONS) * CONNECTIONS)
+
+/** MAX_RECORDS for the token run's sandbox: every code made (warm-up included) stays stored, with a thousand to spare. */
+export const codesCap = (count) => Math.max(10_000, Math.ceil((warmupCodes(count) + count) / 1000) * 1000 + 1000)
+
 async function measureToken (name, args, env, count, seconds) {
   const server = spawnServer(args, env)
   const pid = server.child.pid
   try {
     const url = await server.url
-    const warmupCount = Math.max(CONNECTIONS, Math.ceil(count / 10 / CONNECTIONS) * CONNECTIONS)
+    const warmupCount = warmupCodes(count)
     let made
     let codes
     if (name === 'sandbox') {
@@ -162,10 +170,10 @@ function report (what, runs, failures) {
 export async function benchTokenUser ({ seconds = benchSeconds(), codes = tokenCodes() } = {}) {
   const failures = []
   console.log(`\n# token exchange: up to ${fmt(codes)} fresh codes, each sent once, ${CONNECTIONS} connections, at most ${seconds} s ` +
-    `(after up to ${fmt(Math.max(CONNECTIONS, Math.ceil(codes / 10 / CONNECTIONS) * CONNECTIONS))} codes or ${WARMUP_SECONDS} s of warm-up)`)
+    `(after up to ${fmt(warmupCodes(codes))} codes or ${WARMUP_SECONDS} s of warm-up); the sandbox with MAX_RECORDS=${codesCap(codes)} so every code stays stored`)
   const token = {
     reference: await measureToken('reference', [REFERENCE_MAIN], {}, codes, seconds),
-    sandbox: await measureToken('sandbox', [SANDBOX_MAIN], SANDBOX_ENV, codes, seconds)
+    sandbox: await measureToken('sandbox', [SANDBOX_MAIN], { ...SANDBOX_ENV, MAX_RECORDS: String(codesCap(codes)) }, codes, seconds)
   }
   const { made } = token.sandbox
   console.log(`codes made beforehand by authorize + approve: ${fmt(made.codes.length)} in ${fmt(made.seconds, 2)} s (${fmt(made.rps)} req/s)`)
@@ -174,6 +182,7 @@ export async function benchTokenUser ({ seconds = benchSeconds(), codes = tokenC
     if (r.stopped) console.log(`${name}: stopped after ${seconds} s with ${fmt(codes - r.total)} of ${fmt(codes)} codes unsent`)
   }
   console.log(`sandbox exchanges in each whole second of the run: ${wholeSeconds(token.sandbox).map((n) => fmt(n)).join(', ')}`)
+  console.log(`sandbox RSS after the exchanges: ${fmt(token.sandbox.rssMiB, 1)} MiB (MAX_RECORDS=${codesCap(codes)})`)
 
   console.log(`\n# user data: GET /api/v1/oauth/user, one valid access token, ${CONNECTIONS} connections, ${seconds} s each (after ${WARMUP_SECONDS} s warm-up)`)
   const user = {
