@@ -21,5 +21,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health', { signal: AbortSignal.timeout(4000) }).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1 (not npm), so SIGTERM reaches the app's graceful shutdown. The V8 flag is
-# npm start's (see "Memory" in the README): a 2 MB young generation keeps RSS under load low.
+# npm start's (README, "Limits"): a 2 MB young generation keeps RSS under load low.
 CMD ["node", "--max-semi-space-size=2", "dist/cli.mjs"]

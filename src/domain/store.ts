@@ -32,8 +32,8 @@ export interface List<T> {
 
 export interface CollectionOptions {
   /**
-   * The memory store keeps this many times its cap of this collection (an index with two keys per
-   * record, say, keeps as many records as the collection it indexes). Redis has no cap.
+   * This collection may hold this many times the memory store's cap: an index with two keys per
+   * record, say, then covers as many records as the collection it indexes. Redis has no cap.
    */
   capScale?: number
 }
