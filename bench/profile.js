@@ -4,7 +4,7 @@
 //
 //   node bench/profile.js [authorize|flow|token|start] [seconds]      (default: authorize 10)
 //
-// token: makes 20,000 codes first (MAX_RECORDS raised to keep them; not profiled apart: they are in the profile too), then
+// token: makes BENCH_TOKEN_CODES codes first (20,000; MAX_RECORDS raised to keep them; not profiled apart: they are in the profile too), then
 // exchanges them for at most `seconds`. start: no load, the process from spawn to its first 200
 // from authorize (the cold start), then exit.
 //
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { flowSteps } from './flow.js'
-import { codesCap, exchange, makeCodes } from './token-user.js'
+import { codesCap, exchange, makeCodes, tokenCodes } from './token-user.js'
 import { AUTHORIZE, SANDBOX_ENV, SANDBOX_MAIN, fmt, load, request, spawnServer, table } from './lib.js'
 
 const TOP_FUNCTIONS = 25
@@ -119,8 +119,8 @@ async function main () {
   if (!['authorize', 'flow', 'token', 'start'].includes(scenario) || !(seconds > 0)) throw new Error('usage: node bench/profile.js [authorize|flow|token|start] [seconds]')
   const dir = mkdtempSync(join(tmpdir(), 'freedom-id-profile-'))
   try {
-    const TOKEN_CODES = 20_000
-    const env = scenario === 'token' ? { ...SANDBOX_ENV, MAX_RECORDS: String(codesCap(TOKEN_CODES)) } : SANDBOX_ENV
+    const codes = tokenCodes()
+    const env = scenario === 'token' ? { ...SANDBOX_ENV, MAX_RECORDS: String(codesCap(codes)) } : SANDBOX_ENV
     const server = spawnServer(['--cpu-prof', `--cpu-prof-dir=${dir}`, SANDBOX_MAIN], env)
     let stats
     try {
@@ -129,7 +129,7 @@ async function main () {
       if (scenario === 'start') {
         stats = { rps: NaN, statuses: { 200: 1 } }
       } else if (scenario === 'token') {
-        stats = await exchange(url, server.child.pid, (await makeCodes(url, server.child.pid, TOKEN_CODES)).codes, seconds)
+        stats = await exchange(url, server.child.pid, (await makeCodes(url, server.child.pid, codes)).codes, seconds)
       } else {
         const options = scenario === 'authorize'
           ? { connections: 50, duration: seconds, method: AUTHORIZE.method, headers: AUTHORIZE.headers, body: AUTHORIZE.body }
