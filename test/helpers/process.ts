@@ -27,14 +27,19 @@ export function spawnMain (args: string[], env: Record<string, string>): Spawned
   return { child, stdout: () => out, stderr: () => err, exited }
 }
 
-/** Waits for the "listening on <url>" line a started sandbox prints, and returns the URL. */
-export async function listeningUrl (spawned: Spawned, timeoutMs = 10_000): Promise<string> {
+/** Waits until a started sandbox's stdout matches `pattern` (output arrives in chunks), and returns the match. */
+export async function printed (spawned: Spawned, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/\S+)/.exec(spawned.stdout())
-    if (match !== null) return match[1]!
+    const match = pattern.exec(spawned.stdout())
+    if (match !== null) return match
     if (spawned.child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  throw new Error(`no URL printed; stdout: ${spawned.stdout()} stderr: ${spawned.stderr()}`)
+  throw new Error(`nothing printed matches ${pattern}; stdout: ${spawned.stdout()} stderr: ${spawned.stderr()}`)
+}
+
+/** Waits for the "listening on <url>" line a started sandbox prints, and returns the URL. */
+export async function listeningUrl (spawned: Spawned, timeoutMs = 10_000): Promise<string> {
+  return (await printed(spawned, /listening on (http:\/\/\S+)/, timeoutMs))[1]!
 }

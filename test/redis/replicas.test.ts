@@ -1,5 +1,5 @@
 import t from 'tap'
-import { listeningUrl, spawnMain, type Spawned } from '../helpers/process.js'
+import { listeningUrl, printed, spawnMain, type Spawned } from '../helpers/process.js'
 import { startRedis, uniquePrefix, type RedisServer } from '../helpers/redis.js'
 import { AIGERIM } from '../helpers/flow.js'
 import { createLocalJWKSet, jwtVerify } from 'jose'
@@ -144,6 +144,8 @@ t.test('Redis lost while running: 503 in the envelope, /ready fails, /health sta
   const redis = await startRedis()
   t.teardown(() => redis.stop())
   const [a] = await replicas(t, redis, 1)
+  // The banner's later lines may come in a later chunk than the URL.
+  await printed(a!.run, /\n {2}store: .*\n/)
   t.match(a!.run.stdout(), new RegExp(`\\n {2}store: redis://127\\.0\\.0\\.1:${redis.port}/0, keys under replicas-\\d+-\\d+: \\(shared with every replica using them\\)\\n`))
   t.equal((await fetch(`${a!.url}/ready`)).status, 200)
 
