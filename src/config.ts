@@ -191,13 +191,40 @@ export type SandboxOptions = {
   [K in SettingName]?: K extends 'clock' ? string | Date : Config[K]
 }
 
-export class ConfigError extends Error {
-  readonly problems: string[]
+/** One bad setting: its option name (or the unknown key given) and what is wrong with it. */
+export interface ConfigProblem {
+  setting: string
+  problem: string
+}
 
-  constructor (problems: string[]) {
-    super(`invalid settings, nothing was started:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+/** The CLI's name for a setting: its variable and its flag. */
+const cliLabel = (setting: string): string => {
+  const known = SETTINGS[setting as SettingName]
+  return known === undefined ? `"${setting}"` : `${known.env} (--${known.flag})`
+}
+
+const listed = (heading: string, lines: string[]) => `${heading}\n${lines.map((line) => `  ${line}`).join('\n')}`
+
+/**
+ * Settings that cannot be used, every one named. Its message and `problems` speak the library's
+ * words (`port: expected ...`); `inCliTerms()` the command line's (`PORT (--port): expected ...`).
+ */
+export class ConfigError extends Error {
+  /** One line per bad option: `port: expected an integer from 0 to 65535, got -1`. */
+  readonly problems: string[]
+  readonly issues: ConfigProblem[]
+
+  constructor (issues: ConfigProblem[]) {
+    const problems = issues.map(({ setting, problem }) => `${setting}: ${problem}`)
+    super(listed('invalid options, nothing was started:', problems))
     this.name = 'ConfigError'
     this.problems = problems
+    this.issues = issues
+  }
+
+  /** The same problems as the CLI reports them, each setting by its variable and flag. */
+  inCliTerms (): string {
+    return listed('invalid settings, nothing was started:', this.issues.map(({ setting, problem }) => `${cliLabel(setting)}: ${problem}`))
   }
 }
 
@@ -211,9 +238,23 @@ export function settingsFromEnv (env: Record<string, string | undefined>): Recor
   return out
 }
 
-const label = (name: string): string => {
-  const setting = SETTINGS[name as SettingName]
-  return setting === undefined ? `option "${name}"` : `${setting.env} (--${setting.flag})`
+/** Edits (insert, delete, replace) between two names, to suggest the one a typo meant. */
+function distance (a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    row = next
+  }
+  return row[b.length]!
+}
+
+function unknownSetting (name: string): string {
+  const [near] = Object.keys(SETTINGS)
+    .map((known) => ({ known, edits: known.toLowerCase() === name.toLowerCase() ? 0 : distance(known, name) }))
+    .filter(({ edits }) => edits <= 2)
+    .sort((a, b) => a.edits - b.edits)
+  return near === undefined ? 'is not a setting' : `is not a setting (did you mean ${near.known}?)`
 }
 
 /**
@@ -234,12 +275,9 @@ export function loadConfig (...sources: Array<Record<string, unknown>>): Config 
     // One line per setting, whatever number of rules it broke.
     const name = error.path.split('/')[1]!
     const setting = SETTINGS[name as SettingName]
-    const given = merged[name]
-    problems.set(name, setting === undefined
-      ? `${label(name)} is not a setting`
-      : `${label(name)}: expected ${setting.expected}, got ${JSON.stringify(given)}`)
+    problems.set(name, setting === undefined ? unknownSetting(name) : `expected ${setting.expected}, got ${JSON.stringify(merged[name])}`)
   }
-  if (problems.size > 0) throw new ConfigError([...problems.values()])
+  if (problems.size > 0) throw new ConfigError([...problems].map(([setting, problem]) => ({ setting, problem })))
   return candidate as Config
 }
 

@@ -20,7 +20,7 @@ export interface RunningSandbox {
 export class ListenError extends Error {
   constructor (config: Config, cause: NodeJS.ErrnoException) {
     const reason = cause.code === 'EADDRINUSE'
-      ? 'the port is already in use (choose another with --port / PORT, or 0 for any free port)'
+      ? 'the port is already in use (choose another port, or 0 for any free one)'
       : cause.message
     super(`cannot listen on ${config.host}:${config.port}: ${reason}`)
     this.name = 'ListenError'

@@ -69,14 +69,17 @@ t.test('an empty variable counts as unset; later sources win', async (t) => {
   t.equal(loadConfig(settingsFromEnv({ PORT: '1234' }), { port: '4321' }).port, 4321)
 })
 
-t.test('one error names every bad setting', async (t) => {
+t.test('one error names every bad setting: by option name, or by variable and flag for the CLI', async (t) => {
   const error = t.throws(() => loadConfig(settingsFromEnv({ PORT: 'abc', TRACK_TTL: '-1' }))) as ConfigError
   t.ok(error instanceof ConfigError)
   t.same(error.problems, [
-    'PORT (--port): expected an integer from 0 to 65535, got "abc"',
-    'TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got "-1"'
+    'port: expected an integer from 0 to 65535, got "abc"',
+    'trackTtl: expected a whole number of seconds, at least 1, got "-1"'
   ])
-  t.equal(error.message, 'invalid settings, nothing was started:\n' +
+  t.equal(error.message, 'invalid options, nothing was started:\n' +
+    '  port: expected an integer from 0 to 65535, got "abc"\n' +
+    '  trackTtl: expected a whole number of seconds, at least 1, got "-1"')
+  t.equal(error.inCliTerms(), 'invalid settings, nothing was started:\n' +
     '  PORT (--port): expected an integer from 0 to 65535, got "abc"\n' +
     '  TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got "-1"')
 })
@@ -109,7 +112,9 @@ t.test('each setting rejects what it should', async (t) => {
   ]
   for (const [env, value, problem] of bad) {
     const error = t.throws(() => loadConfig(settingsFromEnv({ [env]: value }))) as ConfigError
-    t.same(error.problems, [problem], `${env}=${value}`)
+    t.equal(error.inCliTerms(), `invalid settings, nothing was started:\n  ${problem}`, `${env}=${value}`)
+    const [name] = Object.entries(SETTINGS).find(([, setting]) => setting.env === env)!
+    t.same(error.problems, [`${name}: ${problem.slice(problem.indexOf(': ') + 2)}`], `${env}=${value}, as an option`)
   }
 })
 
@@ -124,9 +129,16 @@ t.test('STORE: memory by default, or a redis:// or rediss:// URL; STORE_PREFIX f
 t.test('library options: a Date clock, numbers, unknown names', async (t) => {
   t.equal(loadConfig({ clock: new Date('2031-05-06T07:08:09Z') }).clock, '2031-05-06T07:08:09.000Z')
   t.same((t.throws(() => loadConfig({ clock: new Date('nope') })) as ConfigError).problems,
-    ['CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "Invalid Date"'])
+    ['clock: expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "Invalid Date"'])
   t.equal(loadConfig({ port: 0, trackTtl: 5 }).trackTtl, 5)
-  t.same((t.throws(() => loadConfig({ tracTtl: 5 })) as ConfigError).problems, ['option "tracTtl" is not a setting'])
+  const unknown = t.throws(() => loadConfig({ tracTtl: 5, TrackTTL: 5, seeds: 'x', colour: 'red' })) as ConfigError
+  t.same(unknown.problems, [
+    'tracTtl: is not a setting (did you mean trackTtl?)',
+    'TrackTTL: is not a setting (did you mean trackTtl?)',
+    'seeds: is not a setting (did you mean seed?)',
+    'colour: is not a setting'
+  ])
+  t.match(unknown.inCliTerms(), /\n {2}"tracTtl": is not a setting \(did you mean trackTtl\?\)\n/)
 })
 
 t.test('the schema and the settings table list the same settings', async (t) => {

@@ -36,7 +36,7 @@ t.test('a port in use is a clear error', async (t) => {
   const error = await startServer(loadConfig({ port, logLevel: 'silent' })).catch((e: unknown) => e)
   t.ok(error instanceof ListenError)
   t.equal((error as Error).message,
-    `cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port / PORT, or 0 for any free port)`)
+    `cannot listen on 127.0.0.1:${port}: the port is already in use (choose another port, or 0 for any free one)`)
 })
 
 t.test('other listen failures say why', async (t) => {
