@@ -281,18 +281,42 @@ export function loadConfig (...sources: Array<Record<string, unknown>>): Config 
   return candidate as Config
 }
 
+/** `--help` fits a 100-column terminal. */
+export const HELP_WIDTH = 100
+
+/** Words of `text` in lines of at most `width` characters (a longer word keeps a line of its own). */
+function wrap (text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line === '' ? word : `${line} ${word}`
+    }
+  }
+  return [...lines, line]
+}
+
+/** One entry per setting: flag, variable and default on its line, the help wrapped beneath the variable. */
 export function helpText (): string {
-  const rows = Object.values(SETTINGS).map((s) => [`--${s.flag} <value>`, s.env, s.shown, s.help])
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const lines = rows.map((r) => `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  default: ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`)
+  const rows = Object.values(SETTINGS).map((s) => [`--${s.flag} <value>`, s.env, s.shown, s.help] as const)
+  const flagWidth = Math.max(...rows.map((r) => r[0].length))
+  const envWidth = Math.max(...rows.map((r) => r[1].length))
+  const indent = ' '.repeat(2 + flagWidth + 2)
+  const entries = rows.flatMap(([flag, env, shown, help]) => [
+    `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  default: ${shown}`,
+    ...wrap(help, HELP_WIDTH - indent.length).map((line) => indent + line)
+  ])
   return [
     'Usage: freedom-id-sandbox [options]',
     '',
     'An offline sandbox of Freedom ID (passport.freedompay.kz).',
-    'Every option can also be given as the environment variable beside it; a flag wins over the variable.',
+    ...wrap('Every option can also be given as the environment variable beside it; a flag wins over the variable.', HELP_WIDTH),
     '',
-    ...lines,
-    `  ${'--help'.padEnd(widths[0]!)}  prints this text`,
+    ...entries,
+    `  ${'--help'.padEnd(flagWidth)}  prints this text`,
     ''
   ].join('\n')
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { BUNDLED_FIXTURES, ConfigError, ConfigSchema, SETTINGS, helpText, loadConfig, settingsFromEnv } from '../src/config.js'
+import { BUNDLED_FIXTURES, ConfigError, ConfigSchema, HELP_WIDTH, SETTINGS, helpText, loadConfig, settingsFromEnv } from '../src/config.js'
 
 t.test('defaults', async (t) => {
   t.same(loadConfig(), {
@@ -151,4 +151,19 @@ t.test('--help lists every setting with its variable and default', async (t) => 
     t.match(help, new RegExp(`--${setting.flag} <value>\\s+${setting.env}\\s+default: ${setting.shown.replace(/[()]/g, '\\$&')}`), setting.env)
   }
   t.match(help, /^Usage: freedom-id-sandbox \[options\]/)
+})
+
+t.test('--help fits 100 columns: one entry per setting, its help wrapped beneath it', async (t) => {
+  const lines = helpText().split('\n')
+  t.same(lines.filter((line) => line.length > 100), [], 'no line over 100 columns')
+  t.equal(HELP_WIDTH, 100)
+  const entries = lines.join('\n').split(/\n(?= {2}--)/).slice(1)
+  t.same(entries.map((entry) => entry.trimStart().split(' ')[0]), [...Object.values(SETTINGS).map((s) => `--${s.flag}`), '--help'], 'an entry per setting, in order')
+  for (const [i, setting] of Object.values(SETTINGS).entries()) {
+    const [head, ...body] = entries[i]!.split('\n')
+    t.match(head, new RegExp(`^ {2}--${setting.flag} <value> +${setting.env} +default: `), setting.env)
+    const column = head!.indexOf(` ${setting.env} `) + 1
+    t.ok(body.length > 0 && body.every((line) => line.startsWith(' '.repeat(column)) && line[column] !== ' '), `${setting.env}: help beneath the variable`)
+    t.equal(body.map((line) => line.trim()).join(' '), setting.help, `${setting.env}: the whole help, wrapped at word boundaries`)
+  }
 })
