@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ENTRIES } from './domain/store.js'
 export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
 
 interface Setting {
   env: string
@@ -154,7 +155,15 @@ export const SETTINGS = {
     schema: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
     expected: `one of ${LOG_LEVELS.join(', ')}`,
     shown: 'info',
-    help: 'log level (one JSON line per request; credentials are never logged)'
+    help: 'log level: info logs one line per request; credentials are never logged'
+  },
+  logFormat: {
+    env: 'LOG_FORMAT',
+    flag: 'log-format',
+    schema: Type.Union(LOG_FORMATS.map((format) => Type.Literal(format)), { default: 'auto' }),
+    expected: '"auto", "pretty" or "json"',
+    shown: 'auto',
+    help: 'auto: readable lines on a terminal, JSON lines otherwise (a pipe, a container); or pretty, json'
   }
 } satisfies Record<string, Setting>
 
@@ -179,7 +188,8 @@ export const ConfigSchema = Type.Object({
   store: SETTINGS.store.schema,
   storePrefix: SETTINGS.storePrefix.schema,
   maxRecords: SETTINGS.maxRecords.schema,
-  logLevel: SETTINGS.logLevel.schema
+  logLevel: SETTINGS.logLevel.schema,
+  logFormat: SETTINGS.logFormat.schema
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

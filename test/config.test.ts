@@ -14,7 +14,8 @@ t.test('defaults', async (t) => {
     store: 'memory',
     storePrefix: 'fid',
     maxRecords: 10000,
-    logLevel: 'info'
+    logLevel: 'info',
+    logFormat: 'auto'
   })
 })
 
@@ -39,6 +40,7 @@ t.test('every setting from the environment, converted', async (t) => {
     STORE_PREFIX: 'qa',
     MAX_RECORDS: '200000',
     LOG_LEVEL: 'debug',
+    LOG_FORMAT: 'json',
     UNRELATED: 'ignored'
   }
   t.same(loadConfig(settingsFromEnv(env)), {
@@ -60,7 +62,8 @@ t.test('every setting from the environment, converted', async (t) => {
     store: 'redis://redis:6379/1',
     storePrefix: 'qa',
     maxRecords: 200000,
-    logLevel: 'debug'
+    logLevel: 'debug',
+    logFormat: 'json'
   })
 })
 
@@ -98,6 +101,7 @@ t.test('each setting rejects what it should', async (t) => {
     ['JOURNAL', 'no', 'JOURNAL (--journal): expected "on" or "off", got "no"'],
     ['ISSUER', 'passport.freedompay.kz', 'ISSUER (--issuer): expected an absolute http(s) URL, got "passport.freedompay.kz"'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    ['LOG_FORMAT', 'text', 'LOG_FORMAT (--log-format): expected "auto", "pretty" or "json", got "text"'],
     ['STORE', 'redis', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis"'],
     ['STORE', 'http://127.0.0.1:6379', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "http://127.0.0.1:6379"'],
     ['STORE', 'redis://', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://"'],
