@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import t from 'tap'
+import t, { type Test } from 'tap'
 
 /*
  * The package as a merchant gets it: `npm pack`, the tarball installed into a throwaway project
@@ -70,6 +70,8 @@ if (!existsSync(join(ROOT, 'dist/index.cjs')) || !existsSync(join(ROOT, 'dist/cl
     t.equal(stdout, '', 'no type error (and each @ts-expect-error met its error)')
   })
 
+  const ESM_ENTRY = /^file:\/\/.*\/node_modules\/freedom-id-sandbox\/dist\/index\.js$/
+  const CJS_ENTRY = /^\/.*\/node_modules\/freedom-id-sandbox\/dist\/index\.cjs$/
   const expected = (format: string, wrong: string) => ({
     format,
     grants: 15,
@@ -78,10 +80,16 @@ if (!existsSync(join(ROOT, 'dist/index.cjs')) || !existsSync(join(ROOT, 'dist/cl
     badPort: ['port: expected an integer from 0 to 65535, got -1'],
     wrong
   })
+  /** Runs a compiled module; it must load the package's entry for its format and print the expected outcome. */
+  const consumer = async (t: Test, cwd: string, file: string, entry: RegExp, format: string, wrong: string) => {
+    const { entry: loaded, ...result } = JSON.parse((await sh(process.execPath, [file], cwd)).stdout) as { entry: string }
+    t.match(loaded, entry, `${format} loads ${String(entry)}`)
+    t.same(result, expected(format, wrong), format)
+  }
 
   t.test('imported from ESM and from CommonJS: a whole sign-in, and errors in the library\'s words', async (t) => {
-    t.same(JSON.parse((await sh(process.execPath, ['out/esm.mjs'], project)).stdout), expected('esm', '8080'))
-    t.same(JSON.parse((await sh(process.execPath, ['out/cjs.cjs'], project)).stdout), expected('cjs', '10m'))
+    await consumer(t, project, 'out/esm.mjs', ESM_ENTRY, 'esm', '8080')
+    await consumer(t, project, 'out/cjs.cjs', CJS_ENTRY, 'cjs', '10m')
   })
 
   t.test('its bin: npx freedom-id-sandbox --help, then a sandbox on the fixtures inside the package', async (t) => {
@@ -109,7 +117,7 @@ if (!existsSync(join(ROOT, 'dist/index.cjs')) || !existsSync(join(ROOT, 'dist/cl
     const beforeNode22 = Number(process.versions.node.split('.')[0]) < 22
     t.same(warnings(stderr).filter((line) => !/EBADENGINE/.test(line) || !beforeNode22), [], 'no other warning')
     if (beforeNode22) t.match(stderr, /EBADENGINE Unsupported engine \{\s*npm warn EBADENGINE\s+package: 'cookie@2\./)
-    t.same(JSON.parse((await sh(process.execPath, ['out/esm.mjs'], naive)).stdout), expected('esm', '8080'))
-    t.same(JSON.parse((await sh(process.execPath, ['out/cjs.cjs'], naive)).stdout), expected('cjs', '10m'))
+    await consumer(t, naive, 'out/esm.mjs', ESM_ENTRY, 'esm', '8080')
+    await consumer(t, naive, 'out/cjs.cjs', CJS_ENTRY, 'cjs', '10m')
   })
 }
