@@ -16,7 +16,7 @@ import t, { type Test } from 'tap'
 t.setTimeout(600_000)
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CONSUMER = fileURLToPath(new URL('consumer', import.meta.url))
+const CONSUMER = fileURLToPath(new URL('fixtures/consumer', import.meta.url))
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
 const run = promisify(execFile)
 const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { name: string, version: string, devDependencies: Record<string, string> }

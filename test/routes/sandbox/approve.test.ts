@@ -1,5 +1,6 @@
 import t from 'tap'
-import { testApp } from '../../helpers/app.js'
+import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type Store } from '../../../src/domain/store.js'
+import { CLOCK, testApp } from '../../helpers/app.js'
 import { AIGERIM, ASEL_DENIES, MARAT_LOCKED, authorize, exchange, userData } from '../../helpers/flow.js'
 
 const approve = (app: Awaited<ReturnType<typeof testApp>>['app'], trackId: string, payload: object) =>
@@ -82,4 +83,21 @@ t.test('bad bodies: the validation envelope', async (t) => {
   t.equal(res.statusCode, 422)
   t.same(res.json(), { error: { message: 'Error validating transmitted data.', errors: { user: ['The User field is required.'], 'grants.0': ['The selected grants.0 is invalid.'] } } })
   t.equal((await app.sandbox.tracks.find(trackId))?.state, 'issued')
+})
+
+t.test('a failure that is no login failure passes through: the store lost is a 503, not a login message', async (t) => {
+  const inner = createMemoryStore({ now: () => Date.parse(CLOCK), sweepIntervalMs: 0 })
+  const store: Store = {
+    ...inner,
+    collection<T> (name: string, options?: CollectionOptions) {
+      const collection = inner.collection<T>(name, options)
+      return name !== 'tracks' ? collection : { ...collection, get: async () => { throw new StoreUnavailableError('the store cannot be reached') } }
+    }
+  }
+  const { app } = await testApp(t, {}, undefined, { store })
+  for (const url of ['/__sandbox/tracks/nope/approve', '/__sandbox/tracks/nope/deny']) {
+    const res = await app.inject({ method: 'POST', url, payload: { user: AIGERIM } })
+    t.equal(res.statusCode, 503, url)
+    t.equal(res.json().error.code, 100503, url)
+  }
 })
