@@ -27,7 +27,7 @@ import draining from './plugins/draining.js'
 import { tooDeep } from './plugins/json-depth.js'
 import openapi from './plugins/openapi.js'
 import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
-import { REDACT, RequestLog } from './plugins/logging.js'
+import { REDACT, RequestLog, noteLoginFailure } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
 import { lazyCompilers } from './plugins/lazy-schemas.js'
 import { healthRoutes } from './routes/health/index.js'
@@ -136,6 +136,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       else parseJson(request, body as string, done)
     }
   })
+  app.addHook('onError', noteLoginFailure)
   await app.register(errorHandler, { errorStatus })
   await app.register(draining)
   await app.register(openapi)

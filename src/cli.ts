@@ -63,7 +63,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     /* c8 ignore start: anything else is a bug, not a user's mistake; it crashes with its stack */
     if (!(error instanceof ConfigError || error instanceof FixtureError || error instanceof ListenError || error instanceof StoreUnavailableError)) throw error
     /* c8 ignore stop */
-    io.err(`freedom-id-sandbox: ${error.message}`)
+    io.err(`freedom-id-sandbox: ${error instanceof ConfigError ? error.inCliTerms() : error.message}`)
     return { code: 1 }
   }
 

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_ENTRIES } from './domain/store.js'
 export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
 
 interface Setting {
   env: string
@@ -154,7 +155,15 @@ export const SETTINGS = {
     schema: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
     expected: `one of ${LOG_LEVELS.join(', ')}`,
     shown: 'info',
-    help: 'log level (one JSON line per request; credentials are never logged)'
+    help: 'log level: info logs one line per request; credentials are never logged'
+  },
+  logFormat: {
+    env: 'LOG_FORMAT',
+    flag: 'log-format',
+    schema: Type.Union(LOG_FORMATS.map((format) => Type.Literal(format)), { default: 'auto' }),
+    expected: '"auto", "pretty" or "json"',
+    shown: 'auto',
+    help: 'auto: readable lines on a terminal, JSON lines otherwise (a pipe, a container); or pretty, json'
   }
 } satisfies Record<string, Setting>
 
@@ -179,7 +188,8 @@ export const ConfigSchema = Type.Object({
   store: SETTINGS.store.schema,
   storePrefix: SETTINGS.storePrefix.schema,
   maxRecords: SETTINGS.maxRecords.schema,
-  logLevel: SETTINGS.logLevel.schema
+  logLevel: SETTINGS.logLevel.schema,
+  logFormat: SETTINGS.logFormat.schema
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -191,13 +201,40 @@ export type SandboxOptions = {
   [K in SettingName]?: K extends 'clock' ? string | Date : Config[K]
 }
 
-export class ConfigError extends Error {
-  readonly problems: string[]
+/** One bad setting: its option name (or the unknown key given) and what is wrong with it. */
+export interface ConfigProblem {
+  setting: string
+  problem: string
+}
 
-  constructor (problems: string[]) {
-    super(`invalid settings, nothing was started:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+/** The CLI's name for a setting: its variable and its flag. */
+const cliLabel = (setting: string): string => {
+  const known = SETTINGS[setting as SettingName]
+  return known === undefined ? `"${setting}"` : `${known.env} (--${known.flag})`
+}
+
+const listed = (heading: string, lines: string[]) => `${heading}\n${lines.map((line) => `  ${line}`).join('\n')}`
+
+/**
+ * Settings that cannot be used, every one named. Its message and `problems` speak the library's
+ * words (`port: expected ...`); `inCliTerms()` the command line's (`PORT (--port): expected ...`).
+ */
+export class ConfigError extends Error {
+  /** One line per bad option: `port: expected an integer from 0 to 65535, got -1`. */
+  readonly problems: string[]
+  readonly issues: ConfigProblem[]
+
+  constructor (issues: ConfigProblem[]) {
+    const problems = issues.map(({ setting, problem }) => `${setting}: ${problem}`)
+    super(listed('invalid options, nothing was started:', problems))
     this.name = 'ConfigError'
     this.problems = problems
+    this.issues = issues
+  }
+
+  /** The same problems as the CLI reports them, each setting by its variable and flag. */
+  inCliTerms (): string {
+    return listed('invalid settings, nothing was started:', this.issues.map(({ setting, problem }) => `${cliLabel(setting)}: ${problem}`))
   }
 }
 
@@ -211,9 +248,23 @@ export function settingsFromEnv (env: Record<string, string | undefined>): Recor
   return out
 }
 
-const label = (name: string): string => {
-  const setting = SETTINGS[name as SettingName]
-  return setting === undefined ? `option "${name}"` : `${setting.env} (--${setting.flag})`
+/** Edits (insert, delete, replace) between two names, to suggest the one a typo meant. */
+function distance (a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    row = next
+  }
+  return row[b.length]!
+}
+
+function unknownSetting (name: string): string {
+  const [near] = Object.keys(SETTINGS)
+    .map((known) => ({ known, edits: known.toLowerCase() === name.toLowerCase() ? 0 : distance(known, name) }))
+    .filter(({ edits }) => edits <= 2)
+    .sort((a, b) => a.edits - b.edits)
+  return near === undefined ? 'is not a setting' : `is not a setting (did you mean ${near.known}?)`
 }
 
 /**
@@ -234,27 +285,48 @@ export function loadConfig (...sources: Array<Record<string, unknown>>): Config 
     // One line per setting, whatever number of rules it broke.
     const name = error.path.split('/')[1]!
     const setting = SETTINGS[name as SettingName]
-    const given = merged[name]
-    problems.set(name, setting === undefined
-      ? `${label(name)} is not a setting`
-      : `${label(name)}: expected ${setting.expected}, got ${JSON.stringify(given)}`)
+    problems.set(name, setting === undefined ? unknownSetting(name) : `expected ${setting.expected}, got ${JSON.stringify(merged[name])}`)
   }
-  if (problems.size > 0) throw new ConfigError([...problems.values()])
+  if (problems.size > 0) throw new ConfigError([...problems].map(([setting, problem]) => ({ setting, problem })))
   return candidate as Config
 }
 
+/** `--help` fits a 100-column terminal. */
+export const HELP_WIDTH = 100
+
+/** Words of `text` in lines of at most `width` characters (a longer word keeps a line of its own). */
+function wrap (text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line === '' ? word : `${line} ${word}`
+    }
+  }
+  return [...lines, line]
+}
+
+/** One entry per setting: flag, variable and default on its line, the help wrapped beneath the variable. */
 export function helpText (): string {
-  const rows = Object.values(SETTINGS).map((s) => [`--${s.flag} <value>`, s.env, s.shown, s.help])
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const lines = rows.map((r) => `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  default: ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`)
+  const rows = Object.values(SETTINGS).map((s) => [`--${s.flag} <value>`, s.env, s.shown, s.help] as const)
+  const flagWidth = Math.max(...rows.map((r) => r[0].length))
+  const envWidth = Math.max(...rows.map((r) => r[1].length))
+  const indent = ' '.repeat(2 + flagWidth + 2)
+  const entries = rows.flatMap(([flag, env, shown, help]) => [
+    `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  default: ${shown}`,
+    ...wrap(help, HELP_WIDTH - indent.length).map((line) => indent + line)
+  ])
   return [
     'Usage: freedom-id-sandbox [options]',
     '',
     'An offline sandbox of Freedom ID (passport.freedompay.kz).',
-    'Every option can also be given as the environment variable beside it; a flag wins over the variable.',
+    ...wrap('Every option can also be given as the environment variable beside it; a flag wins over the variable.', HELP_WIDTH),
     '',
-    ...lines,
-    `  ${'--help'.padEnd(widths[0]!)}  prints this text`,
+    ...entries,
+    `  ${'--help'.padEnd(flagWidth)}  prints this text`,
     ''
   ].join('\n')
 }

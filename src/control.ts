@@ -13,8 +13,10 @@ export class SandboxControlError extends Error {
   readonly body: unknown
 
   constructor (status: number, body: unknown) {
-    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${status}`
-    super(message)
+    const error = (body as { error?: { message?: string, errors?: Record<string, string[]> } } | undefined)?.error
+    // A 422 names each bad field; its message alone ("Error validating transmitted data.") would not.
+    const fields = Object.values(error?.errors ?? {}).flat()
+    super([error?.message ?? `HTTP ${status}`, ...fields].join(' '))
     this.name = 'SandboxControlError'
     this.status = status
     this.body = body

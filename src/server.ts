@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { loadFixtures } from './domain/fixtures.js'
+import { INFO_OR_MORE, colourWanted, prettyDestination, prettyWanted } from './plugins/logging.js'
 
 export interface RunningSandbox {
   /** Where this process answers, e.g. http://127.0.0.1:8080 (a wildcard host is shown as loopback). */
@@ -20,7 +21,7 @@ export interface RunningSandbox {
 export class ListenError extends Error {
   constructor (config: Config, cause: NodeJS.ErrnoException) {
     const reason = cause.code === 'EADDRINUSE'
-      ? 'the port is already in use (choose another with --port / PORT, or 0 for any free port)'
+      ? 'the port is already in use (choose another port, or 0 for any free one)'
       : cause.message
     super(`cannot listen on ${config.host}:${config.port}: ${reason}`)
     this.name = 'ListenError'
@@ -33,15 +34,27 @@ function reachableHost (address: AddressInfo): string {
   return address.family === 'IPv6' ? `[${address.address}]` : address.address
 }
 
+/** Where the log goes: pino's JSON lines to stdout (undefined), or pino-pretty's lines when LOG_FORMAT asks or a terminal reads it. */
+async function stdoutLog (config: Config): Promise<DestinationStream | undefined> {
+  const terminal = process.stdout.isTTY === true
+  if (config.logLevel === 'silent' || !prettyWanted(config.logFormat, terminal)) return undefined
+  return prettyDestination((text) => process.stdout.write(text), colourWanted(terminal, process.env))
+}
+
 /** Loads the fixtures, builds the app and listens: the only place the sandbox listens. */
 export async function startServer (config: Config, options: { logStream?: DestinationStream } = {}): Promise<RunningSandbox> {
   const fixtures = await loadFixtures(config.fixturesDir)
-  const app = await buildApp({ config, fixtures, logStream: options.logStream })
+  const app = await buildApp({ config, fixtures, logStream: options.logStream ?? await stdoutLog(config) })
+  // Fastify logs "listening at <url>" at info, unconditionally; the CLI's banner already says it.
+  const level = app.log.level
+  if (INFO_OR_MORE.has(level)) app.log.level = 'warn'
   try {
-    await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `listening at ${address}` })
+    await app.listen({ port: config.port, host: config.host })
   } catch (error) {
     await app.close()
     throw new ListenError(config, error as NodeJS.ErrnoException)
+  } finally {
+    app.log.level = level
   }
   const address = app.server.address() as AddressInfo
   return {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { BUNDLED_FIXTURES, ConfigError, ConfigSchema, SETTINGS, helpText, loadConfig, settingsFromEnv } from '../src/config.js'
+import { BUNDLED_FIXTURES, ConfigError, ConfigSchema, HELP_WIDTH, SETTINGS, helpText, loadConfig, settingsFromEnv } from '../src/config.js'
 
 t.test('defaults', async (t) => {
   t.same(loadConfig(), {
@@ -14,7 +14,8 @@ t.test('defaults', async (t) => {
     store: 'memory',
     storePrefix: 'fid',
     maxRecords: 10000,
-    logLevel: 'info'
+    logLevel: 'info',
+    logFormat: 'auto'
   })
 })
 
@@ -39,6 +40,7 @@ t.test('every setting from the environment, converted', async (t) => {
     STORE_PREFIX: 'qa',
     MAX_RECORDS: '200000',
     LOG_LEVEL: 'debug',
+    LOG_FORMAT: 'json',
     UNRELATED: 'ignored'
   }
   t.same(loadConfig(settingsFromEnv(env)), {
@@ -60,7 +62,8 @@ t.test('every setting from the environment, converted', async (t) => {
     store: 'redis://redis:6379/1',
     storePrefix: 'qa',
     maxRecords: 200000,
-    logLevel: 'debug'
+    logLevel: 'debug',
+    logFormat: 'json'
   })
 })
 
@@ -69,14 +72,17 @@ t.test('an empty variable counts as unset; later sources win', async (t) => {
   t.equal(loadConfig(settingsFromEnv({ PORT: '1234' }), { port: '4321' }).port, 4321)
 })
 
-t.test('one error names every bad setting', async (t) => {
+t.test('one error names every bad setting: by option name, or by variable and flag for the CLI', async (t) => {
   const error = t.throws(() => loadConfig(settingsFromEnv({ PORT: 'abc', TRACK_TTL: '-1' }))) as ConfigError
   t.ok(error instanceof ConfigError)
   t.same(error.problems, [
-    'PORT (--port): expected an integer from 0 to 65535, got "abc"',
-    'TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got "-1"'
+    'port: expected an integer from 0 to 65535, got "abc"',
+    'trackTtl: expected a whole number of seconds, at least 1, got "-1"'
   ])
-  t.equal(error.message, 'invalid settings, nothing was started:\n' +
+  t.equal(error.message, 'invalid options, nothing was started:\n' +
+    '  port: expected an integer from 0 to 65535, got "abc"\n' +
+    '  trackTtl: expected a whole number of seconds, at least 1, got "-1"')
+  t.equal(error.inCliTerms(), 'invalid settings, nothing was started:\n' +
     '  PORT (--port): expected an integer from 0 to 65535, got "abc"\n' +
     '  TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got "-1"')
 })
@@ -95,6 +101,7 @@ t.test('each setting rejects what it should', async (t) => {
     ['JOURNAL', 'no', 'JOURNAL (--journal): expected "on" or "off", got "no"'],
     ['ISSUER', 'passport.freedompay.kz', 'ISSUER (--issuer): expected an absolute http(s) URL, got "passport.freedompay.kz"'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL (--log-level): expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    ['LOG_FORMAT', 'text', 'LOG_FORMAT (--log-format): expected "auto", "pretty" or "json", got "text"'],
     ['STORE', 'redis', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis"'],
     ['STORE', 'http://127.0.0.1:6379', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "http://127.0.0.1:6379"'],
     ['STORE', 'redis://', 'STORE (--store): expected "memory" or a URL such as redis://host:6379/0, got "redis://"'],
@@ -109,7 +116,9 @@ t.test('each setting rejects what it should', async (t) => {
   ]
   for (const [env, value, problem] of bad) {
     const error = t.throws(() => loadConfig(settingsFromEnv({ [env]: value }))) as ConfigError
-    t.same(error.problems, [problem], `${env}=${value}`)
+    t.equal(error.inCliTerms(), `invalid settings, nothing was started:\n  ${problem}`, `${env}=${value}`)
+    const [name] = Object.entries(SETTINGS).find(([, setting]) => setting.env === env)!
+    t.same(error.problems, [`${name}: ${problem.slice(problem.indexOf(': ') + 2)}`], `${env}=${value}, as an option`)
   }
 })
 
@@ -124,9 +133,16 @@ t.test('STORE: memory by default, or a redis:// or rediss:// URL; STORE_PREFIX f
 t.test('library options: a Date clock, numbers, unknown names', async (t) => {
   t.equal(loadConfig({ clock: new Date('2031-05-06T07:08:09Z') }).clock, '2031-05-06T07:08:09.000Z')
   t.same((t.throws(() => loadConfig({ clock: new Date('nope') })) as ConfigError).problems,
-    ['CLOCK (--clock): expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "Invalid Date"'])
+    ['clock: expected an ISO 8601 instant such as 2030-01-01T00:00:00Z, got "Invalid Date"'])
   t.equal(loadConfig({ port: 0, trackTtl: 5 }).trackTtl, 5)
-  t.same((t.throws(() => loadConfig({ tracTtl: 5 })) as ConfigError).problems, ['option "tracTtl" is not a setting'])
+  const unknown = t.throws(() => loadConfig({ tracTtl: 5, TrackTTL: 5, seeds: 'x', colour: 'red' })) as ConfigError
+  t.same(unknown.problems, [
+    'tracTtl: is not a setting (did you mean trackTtl?)',
+    'TrackTTL: is not a setting (did you mean trackTtl?)',
+    'seeds: is not a setting (did you mean seed?)',
+    'colour: is not a setting'
+  ])
+  t.match(unknown.inCliTerms(), /\n {2}"tracTtl": is not a setting \(did you mean trackTtl\?\)\n/)
 })
 
 t.test('the schema and the settings table list the same settings', async (t) => {
@@ -139,4 +155,19 @@ t.test('--help lists every setting with its variable and default', async (t) => 
     t.match(help, new RegExp(`--${setting.flag} <value>\\s+${setting.env}\\s+default: ${setting.shown.replace(/[()]/g, '\\$&')}`), setting.env)
   }
   t.match(help, /^Usage: freedom-id-sandbox \[options\]/)
+})
+
+t.test('--help fits 100 columns: one entry per setting, its help wrapped beneath it', async (t) => {
+  const lines = helpText().split('\n')
+  t.same(lines.filter((line) => line.length > 100), [], 'no line over 100 columns')
+  t.equal(HELP_WIDTH, 100)
+  const entries = lines.join('\n').split(/\n(?= {2}--)/).slice(1)
+  t.same(entries.map((entry) => entry.trimStart().split(' ')[0]), [...Object.values(SETTINGS).map((s) => `--${s.flag}`), '--help'], 'an entry per setting, in order')
+  for (const [i, setting] of Object.values(SETTINGS).entries()) {
+    const [head, ...body] = entries[i]!.split('\n')
+    t.match(head, new RegExp(`^ {2}--${setting.flag} <value> +${setting.env} +default: `), setting.env)
+    const column = head!.indexOf(` ${setting.env} `) + 1
+    t.ok(body.length > 0 && body.every((line) => line.startsWith(' '.repeat(column)) && line[column] !== ' '), `${setting.env}: help beneath the variable`)
+    t.equal(body.map((line) => line.trim()).join(' '), setting.help, `${setting.env}: the whole help, wrapped at word boundaries`)
+  }
 })

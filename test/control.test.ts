@@ -46,8 +46,42 @@ t.test('refusals reject with the status and the envelope', async (t) => {
   const error = await sandbox.track('nope').catch((e: unknown) => e)
   t.ok(error instanceof SandboxControlError)
   t.match(error, { status: 404, message: 'No track nope (unknown, or expired more than an hour ago).', body: { error: { code: 100404 } } })
-  const invalid = await sandbox.addFault({ route: 'nope' } as never).catch((e: SandboxControlError) => e)
-  t.match(invalid, { status: 422, message: 'Error validating transmitted data.' })
+  const invalid = await sandbox.addFault({ route: 'nope' } as never).catch((e: unknown) => e as SandboxControlError) as SandboxControlError
+  t.match(invalid, { status: 422, body: { error: { message: 'Error validating transmitted data.' } } })
+  t.equal(invalid.message, `Error validating transmitted data. ${Object.values((invalid.body as { error: { errors: object } }).error.errors).flat().join(' ')}`,
+    'a 422 names each bad field in the message')
   const bare = new SandboxControlError(502, undefined)
   t.equal(bare.message, 'HTTP 502')
+})
+
+t.test('login failures reject in the control API\'s words, not the login page\'s', async (t) => {
+  const sandbox = await startSandbox({ trackTtl: 60, clock: '2030-01-01T00:00:00Z' })
+  t.teardown(() => sandbox.close())
+  const authorize = async (grants = authorizeBody.grants) => {
+    const res = await fetch(`${sandbox.url}/api/v1/oauth/authorize`, { method: 'POST', headers: { authorization: DEMO_AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ ...authorizeBody, grants }) })
+    return new URL((await res.json() as { redirect_uri: string }).redirect_uri).searchParams.get('track_id')!
+  }
+  const refused = async (call: Promise<unknown>) => call.then(() => { throw new Error('resolved') }, (e: unknown) => e as SandboxControlError)
+
+  t.match(await refused(sandbox.approve('nope', { user: AIGERIM })), { status: 404, message: 'No track nope (unknown, or expired more than an hour ago).', body: { error: { code: 100404 } } })
+  t.match(await refused(sandbox.deny('nope')), { status: 404, message: 'No track nope (unknown, or expired more than an hour ago).' })
+  const track = await authorize()
+  t.match(await refused(sandbox.approve(track, { user: 'nobody@example.com' })),
+    { status: 404, message: 'No user "nobody@example.com": give the id, phone or e-mail of a persona or of a provisioned user.' })
+  t.match(await refused(sandbox.approve(track, { user: 'x'.repeat(5000) })),
+    { status: 404, message: `No user "${'x'.repeat(100)}...": give the id, phone or e-mail of a persona or of a provisioned user.` }, 'at most 100 characters of what was sent')
+  t.match(await refused(sandbox.approve(track, { user: '+77775550505' })),
+    { status: 403, message: 'User "+77775550505" is locked: the login page refuses it too. Approve with another user.' })
+  t.match(await refused(sandbox.approve(await authorize(['read.email']), { user: AIGERIM, grants: ['read.phone'] })), {
+    status: 422,
+    message: 'Error validating transmitted data. Only grants the track asked for can be given: read.email.',
+    body: { error: { message: 'Error validating transmitted data.', errors: { grants: ['Only grants the track asked for can be given: read.email.'] } } }
+  })
+  await sandbox.approve(track, { user: AIGERIM })
+  t.match(await refused(sandbox.approve(track, { user: AIGERIM })), { status: 409, message: `Track ${track} is already finished (approved or denied): start a new login.` })
+  t.match(await refused(sandbox.deny(track)), { status: 409, message: `Track ${track} is already finished (approved or denied): start a new login.` })
+  const late = await authorize()
+  await sandbox.advanceClock(61)
+  t.match(await refused(sandbox.approve(late, { user: AIGERIM })), { status: 410, message: `Track ${late} has expired: its login can no longer be approved or denied. Start a new one.`, body: { error: { code: 100410 } } })
+  t.match(await refused(sandbox.deny(late)), { status: 410, message: `Track ${late} has expired: its login can no longer be approved or denied. Start a new one.` })
 })

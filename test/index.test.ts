@@ -19,13 +19,17 @@ t.test('startSandbox: a free port by default, the same options as the CLI', asyn
   t.equal(GRANTS.length, 15)
 })
 
-t.test('startSandbox rejects bad options with every problem named', async (t) => {
+t.test('startSandbox rejects bad options with every problem named, by its option name', async (t) => {
   const error = await startSandbox({ port: -1, trackTtl: 0 }).catch((e: unknown) => e)
   t.ok(error instanceof ConfigError)
   t.same((error as ConfigError).problems, [
-    'PORT (--port): expected an integer from 0 to 65535, got -1',
-    'TRACK_TTL (--track-ttl): expected a whole number of seconds, at least 1, got 0'
+    'port: expected an integer from 0 to 65535, got -1',
+    'trackTtl: expected a whole number of seconds, at least 1, got 0'
   ])
+  t.equal((error as Error).message, 'invalid options, nothing was started:\n' +
+    '  port: expected an integer from 0 to 65535, got -1\n' +
+    '  trackTtl: expected a whole number of seconds, at least 1, got 0')
+  t.notMatch((error as Error).message, /PORT|--/, 'no variable or flag names')
 })
 
 t.test('close stops it', async (t) => {

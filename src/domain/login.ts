@@ -25,8 +25,9 @@ export class LoginError extends Error {
   readonly kind: LoginFailure
   readonly status: number
 
-  constructor (kind: LoginFailure) {
-    super(LOGIN_FAILURES[kind].message)
+  /** `message`: other words for the same failure (the control API speaks to a test, not to a shopper). */
+  constructor (kind: LoginFailure, message: string = LOGIN_FAILURES[kind].message) {
+    super(message)
     this.name = 'LoginError'
     this.kind = kind
     this.status = LOGIN_FAILURES[kind].status

@@ -81,7 +81,7 @@ export async function signingKeyFrom (privateKey: KeyObject, kid?: string): Prom
 
 /** Reads SIGNING_KEY's file. Anything wrong with it is a ConfigError naming the setting, so the start stops with one clear line. */
 export async function loadSigningKeyFile (path: string): Promise<SigningKey> {
-  const fail = (reason: string) => new ConfigError([`SIGNING_KEY (--signing-key): ${JSON.stringify(path)} ${reason}`])
+  const fail = (reason: string) => new ConfigError([{ setting: 'signingKey', problem: `${JSON.stringify(path)} ${reason}` }])
   let text: string
   try {
     text = await readFile(path, 'utf8')

@@ -4,6 +4,7 @@ import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { ERRORS, ProviderError, ValidationFailed, VALIDATION_MESSAGE, envelope, type ErrorName } from '../errors.js'
 import { LoginError } from '../domain/login.js'
 import { StoreUnavailableError } from '../domain/store.js'
+import { failureOf, noteFailure } from './logging.js'
 import { laravelErrors } from './validation.js'
 
 export interface ErrorHandlerOptions {
@@ -59,6 +60,7 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
  * 200 response schema would otherwise filter the envelope away.
  */
 export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus: ErrorHandlerOptions['errorStatus']): FastifyReply {
+  noteFailure(reply.request, failureOf(rendered.body))
   reply.headers(rendered.headers ?? {})
   return reply.code(errorStatus === '200' ? 200 : rendered.status)
     .type('application/json; charset=utf-8')

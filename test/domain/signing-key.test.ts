@@ -74,7 +74,7 @@ t.test('a bad SIGNING_KEY stops the start with one clear line', async (t) => {
     'small.pem': rsa(1024).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
   }
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
-  const at = (name: string) => `SIGNING_KEY (--signing-key): ${JSON.stringify(join(dir, name))}`
+  const at = (name: string) => `signingKey: ${JSON.stringify(join(dir, name))}`
   const expected: Record<string, string | RegExp> = {
     'empty.pem': 'is neither a PEM private key nor a JWK',
     'garbage.txt': 'is neither a PEM private key nor a JWK',
@@ -95,12 +95,13 @@ t.test('a bad SIGNING_KEY stops the start with one clear line', async (t) => {
     else t.match(problems[0]!.slice(at(name).length + 1), reason, name)
   }
   t.same(await problem(join(dir, 'missing.pem')), [`${at('missing.pem')} cannot be read (ENOENT)`])
-  t.same(await problem(dir), [`SIGNING_KEY (--signing-key): ${JSON.stringify(dir)} cannot be read (EISDIR)`])
+  t.same(await problem(dir), [`signingKey: ${JSON.stringify(dir)} cannot be read (EISDIR)`])
 
   const config = loadConfig({ seed: 'x', logLevel: 'silent', signingKey: join(dir, 'public.pem') })
   const error = await buildApp({ config, fixtures: await bundledFixtures() }).catch((e: unknown) => e)
   t.ok(error instanceof ConfigError, 'buildApp refuses to build')
-  t.match((error as Error).message, /^invalid settings, nothing was started:\n {2}SIGNING_KEY \(--signing-key\): /)
+  t.match((error as Error).message, /^invalid options, nothing was started:\n {2}signingKey: /)
+  t.match((error as ConfigError).inCliTerms(), /^invalid settings, nothing was started:\n {2}SIGNING_KEY \(--signing-key\): /)
   const started = await startSandbox({ signingKey: join(dir, 'missing.pem') }).catch((e: unknown) => e)
   t.ok(started instanceof ConfigError, 'startSandbox rejects, so the CLI prints it and exits 1')
 })

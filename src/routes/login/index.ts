@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify'
 import { unixSeconds } from '../../domain/clock.js'
 import { LoginError, type Credentials } from '../../domain/login.js'
 import { StoreUnavailableError } from '../../domain/store.js'
+import { noteFailure } from '../../plugins/logging.js'
 import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
@@ -101,6 +102,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return sendPage(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))
   })
 
+  /** The sign-in form again, saying what went wrong; the request log gets the same words. */
+  const refuse = async (reply: FastifyReply, track: Track, status: number, message: string, typed?: string) => {
+    noteFailure(reply.request, message)
+    return showSignIn(reply, track, status, message, typed)
+  }
+
   app.get('/login/assets/sandbox.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET))
   app.get('/login/assets/favicon.svg', async (_request, reply) =>
@@ -131,12 +138,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let credentials: Credentials
     if (persona !== undefined) credentials = { userId: persona }
     else if (typed.trim() !== '' && password !== '') credentials = { login: typed, password }
-    else return showSignIn(reply, track, 422, 'Enter your phone number or e-mail and your password.', typed)
+    else return refuse(reply, track, 422, 'Enter your phone number or e-mail and your password.', typed)
     try {
       const signedIn = await login.signIn(trackId, credentials)
       return reply.redirect(signedIn.redirect ?? `/login/consent?${new URLSearchParams({ track_id: trackId })}`, 303)
     } catch (error) {
-      if (error instanceof LoginError && SIGN_IN_FAILURES.has(error.kind)) return showSignIn(reply, track, error.status, error.message, typed)
+      if (error instanceof LoginError && SIGN_IN_FAILURES.has(error.kind)) return refuse(reply, track, error.status, error.message, typed)
       throw error
     }
   })
@@ -165,7 +172,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.redirect(await login.consent(request.body.track_id, request.body.decision), 303)
     } catch (error) {
       if (error instanceof LoginError && error.kind === 'not_signed_in') {
-        return showSignIn(reply, await login.usable(request.body.track_id), error.status, error.message)
+        return refuse(reply, await login.usable(request.body.track_id), error.status, error.message)
       }
       throw error
     }

@@ -1,12 +1,39 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { GrantSchema } from '../../domain/grants.js'
+import { LoginError, type LoginFailure, type LoginFlow } from '../../domain/login.js'
 import { TrackSchema } from '../../domain/tracks.js'
-import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
+import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 
 const TrackParams = Type.Object({ track_id: Type.String() })
 const RedirectReply = Type.Object({ redirect_uri: Type.String({ description: "Where the browser would go next: the merchant's redirect_uri with the code or the error" }) })
 const LoginFailures = { 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 410: ErrorEnvelope, 422: ValidationEnvelope }
+
+/**
+ * The control API's words for each login failure: the login page's ("Go back to the shop") are
+ * for a shopper, these for the test that called. {track} and {user} are what the call named.
+ */
+export const CONTROL_FAILURES: Record<Exclude<LoginFailure, 'invalid_grants'>, string> = {
+  unknown_track: 'No track {track} (unknown, or expired more than an hour ago).',
+  expired: 'Track {track} has expired: its login can no longer be approved or denied. Start a new one.',
+  used: 'Track {track} is already finished (approved or denied): start a new login.',
+  wrong_credentials: 'Wrong phone number, e-mail or password for track {track}.',
+  unknown_user: 'No user {user}: give the id, phone or e-mail of a persona or of a provisioned user.',
+  locked: 'User {user} is locked: the login page refuses it too. Approve with another user.',
+  not_signed_in: 'Track {track} has no signed-in user.'
+}
+
+/** A login failure as the control API reports it; anything else passes through. */
+async function inControlTerms (error: unknown, login: LoginFlow, trackId: string, user = ''): Promise<unknown> {
+  if (!(error instanceof LoginError)) return error
+  if (error.kind === 'invalid_grants') {
+    const asked = (await login.usable(trackId)).grants.join(', ')
+    return new ValidationFailed({ grants: [`Only grants the track asked for can be given: ${asked}.`] })
+  }
+  // What the call named, at most 100 characters of it: the answer stays small whatever was sent.
+  const named = (value: string) => value.length > 100 ? `${value.slice(0, 100)}...` : value
+  return new LoginError(error.kind, CONTROL_FAILURES[error.kind].replace('{track}', named(trackId)).replace('{user}', JSON.stringify(named(user))))
+}
 
 /** Tracks without a browser: read one, or sign in and consent headlessly, under the same rules as the login page. */
 export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -34,8 +61,13 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: RedirectReply, 401: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 410: ErrorEnvelope }
     }
   }, async (request) => {
-    request.trackId = request.params.track_id
-    return { redirect_uri: await login.deny(request.params.track_id) }
+    const { track_id: trackId } = request.params
+    request.trackId = trackId
+    try {
+      return { redirect_uri: await login.deny(trackId) }
+    } catch (error) {
+      throw await inControlTerms(error, login, trackId)
+    }
   })
 
   app.post('/tracks/:track_id/approve', {
@@ -53,7 +85,11 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { track_id: trackId } = request.params
     request.trackId = trackId
-    const signedIn = await login.signIn(trackId, { userId: request.body.user })
-    return { redirect_uri: signedIn.redirect ?? await login.consent(trackId, 'allow', request.body.grants) }
+    try {
+      const signedIn = await login.signIn(trackId, { userId: request.body.user })
+      return { redirect_uri: signedIn.redirect ?? await login.consent(trackId, 'allow', request.body.grants) }
+    } catch (error) {
+      throw await inControlTerms(error, login, trackId, request.body.user)
+    }
   })
 }
