@@ -18,6 +18,13 @@ export interface CliResult {
   close?(): Promise<void>
 }
 
+/**
+ * Signals the CPU raises for a faulting instruction: a JavaScript handler returns to the same
+ * instruction, which faults again, forever (seen as a CLI spinning at full CPU after its terminal
+ * hung up, deaf to SIGTERM). Left to their default action, they end the process.
+ */
+const FAULT_SIGNALS: closeWithGrace.AllEvents[] = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGABRT']
+
 /** How long SIGTERM/SIGINT waits for in-flight requests before exiting anyway; a second signal exits at once. */
 export const SHUTDOWN_GRACE_MS = 10_000
 
@@ -67,7 +74,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     return { code: 1 }
   }
 
-  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, shutdown(sandbox))
+  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip: FAULT_SIGNALS }, shutdown(sandbox))
   const close = async (): Promise<void> => {
     graceful.uninstall()
     await sandbox.close()

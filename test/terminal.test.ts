@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import t from 'tap'
 import { DEMO_AUTH, authorizeBody } from './helpers/app.js'
 import { MAIN, childEnv, listeningUrl, printed, spawnMain, type Spawned } from './helpers/process.js'
@@ -20,11 +21,39 @@ function onTerminal (env: Record<string, string>): Spawned {
 /** The escape character that starts a terminal's colour codes. */
 const ESC = '\u001b'
 
-const stop = async (run: Spawned) => {
+/** The processes `script` started: the CLI runs in a session of its own on the pseudo-terminal. */
+const childrenOf = (pid: number): number[] => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter((n) => n !== '').map(Number))
+  } catch {
+    return []
+  }
+}
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Closes the terminal as a person closing the window would (its `script` is killed, the
+ * pseudo-terminal hangs up) and answers whether the CLI then went away by itself; it is killed if not.
+ */
+const stop = async (run: Spawned): Promise<boolean> => {
+  const cli = childrenOf(run.child.pid!)
   try {
     process.kill(-run.child.pid!, 'SIGKILL')
   } catch {}
   await run.exited
+  const deadline = Date.now() + 15_000
+  while (cli.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  const gone = !cli.some(alive)
+  for (const pid of cli.filter(alive)) process.kill(pid, 'SIGKILL')
+  return gone
 }
 
 /** Three requests: a good one, a 401 and a 422; resolves once their three lines are out. */
@@ -59,6 +88,7 @@ t.test('on a terminal: the banner once, then one readable line per request, the 
   t.match(plain[6], new RegExp(`^${TIME} INFO: POST /api/v1/oauth/token 422 \\(${MS}, Demo Shop\\): The Authorization code field is required\\.$`))
   t.ok(lines[5]!.includes(`${ESC}[33m401${ESC}[`), 'a 4xx in yellow')
   t.notMatch(run.stdout(), /listening at|\{"level"/, 'no JSON, and no second start-up line')
+  t.ok(await stop(run), 'the CLI ends when its terminal hangs up (it once spun at full CPU, deaf to SIGTERM)')
 })
 
 t.test('on a terminal: NO_COLOR keeps the lines, drops the colour; LOG_FORMAT=json keeps JSON', async (t) => {
