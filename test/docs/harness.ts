@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process'
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { settingsFromEnv } from '../../src/config.js'
+import { startSandbox, type Sandbox } from '../../src/index.js'
+import type { Teardown } from '../helpers/app.js'
+import { ROOT, where, type Block } from './blocks.js'
+
+/*
+ * How a doc example is run (the conventions are in docs/development.md, "The docs are tested"):
+ * - each block gets a fresh sandbox (startSandbox, bundled fixtures, the block's `env` marker as
+ *   its settings) behind a recording proxy, both on port 0; http://127.0.0.1:8080 and
+ *   http://localhost:8080 in the block become the proxy's address, and PUBLIC_URL points there too,
+ *   so the login links the sandbox hands out lead through it as well;
+ * - the proxy notes the status of every answer: a 4xx/5xx the block did not announce with
+ *   `<!-- doc-test: expect-errors NNN -->` fails it, and so does an announced one that never came,
+ *   so plain `curl -s` examples cannot fail quietly;
+ * - the shell is bash with `set -euo pipefail`, started in the repository's root with nothing of
+ *   the caller's environment but PATH, HOME and the locale.
+ */
+
+/** One answer the proxy passed back, for the test's verdict and its message. */
+export interface Answer { method: string, path: string, status: number, body: string }
+
+const EXCERPT = 300
+
+/** A pass-through HTTP proxy in front of `target` that records every answer's status. */
+async function recordingProxy (target: () => string) {
+  const answers: Answer[] = []
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const upstream = httpRequest(new URL(req.url!, target()), { method: req.method, headers: req.headers }, (answer) => {
+      const entry: Answer = { method: req.method!, path: req.url!, status: answer.statusCode!, body: '' }
+      answers.push(entry)
+      answer.on('data', (chunk: Buffer) => { if (entry.body.length < EXCERPT) entry.body += chunk.toString('utf8').slice(0, EXCERPT - entry.body.length) })
+      res.writeHead(answer.statusCode!, answer.rawHeaders)
+      answer.pipe(res)
+    })
+    // The sandbox dropped the connection (a `drop` fault): the block's client sees the same.
+    upstream.on('error', () => { answers.push({ method: req.method!, path: req.url!, status: 0, body: 'connection dropped' }); res.destroy() })
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    port,
+    answers,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+  }
+}
+
+export interface Stage {
+  sandbox: Sandbox
+  /** The proxy's port: what 8080 in the block becomes. */
+  port: number
+  answers: Answer[]
+  /** The block's text with the sandbox's documented address swapped for the proxy's. */
+  rewrite(text: string): string
+}
+
+/** A fresh sandbox and its recording proxy for one block, both closed when the test ends. */
+export async function stage (t: Teardown, block: Pick<Block, 'env'>): Promise<Stage> {
+  let base = ''
+  const proxy = await recordingProxy(() => base)
+  t.teardown(proxy.close)
+  const settings = settingsFromEnv(block.env)
+  const sandbox = await startSandbox({ logLevel: 'silent', publicUrl: `http://localhost:${proxy.port}`, ...settings })
+  t.teardown(() => sandbox.close())
+  base = sandbox.url
+  return {
+    sandbox,
+    port: proxy.port,
+    answers: proxy.answers,
+    rewrite: (text) => text.replaceAll('http://127.0.0.1:8080', `http://127.0.0.1:${proxy.port}`).replaceAll('http://localhost:8080', `http://localhost:${proxy.port}`)
+  }
+}
+
+/** What a finished (or stopped) child left behind. */
+export interface Run { code: number | null, signal: string | null, output: string, timedOut: boolean }
+
+/** The environment of everything a block runs: nothing of the developer's or tap's settings. */
+export const blockEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/root',
+  LANG: 'C.UTF-8'
+})
+
+/**
+ * Runs a command in its own process group (so a block's background jobs die with it), stdout and
+ * stderr in one stream in the order written; stops it after `timeoutMs`, or once `done(output)`
+ * says the output is complete (a server that keeps running after printing what the doc shows).
+ */
+export function run (command: string, args: string[], options: { timeoutMs: number, cwd?: string, done?: (output: string) => boolean }): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: blockEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    let output = ''
+    let timedOut = false
+    const stop = () => { try { process.kill(-child.pid!, 'SIGKILL') } catch {} }
+    const timer = setTimeout(() => { timedOut = true; stop() }, options.timeoutMs)
+    const take = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      if (options.done?.(output) === true) stop()
+    }
+    child.stdout.on('data', take)
+    child.stderr.on('data', take)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      stop()
+      resolve({ code, signal, output, timedOut })
+    })
+  })
+}
+
+/** The last lines of what a block printed, for a failure message. */
+export const tail = (output: string, lines = 25): string => output.trimEnd().split('\n').slice(-lines).join('\n')
+
+/** The 4xx/5xx answers a block did not announce, and the announced statuses that never came. */
+export function unexpectedAnswers (answers: Answer[], announced: number[]) {
+  const errors = answers.filter((answer) => answer.status >= 400 || answer.status === 0)
+  return {
+    unannounced: errors.filter((answer) => !announced.includes(answer.status)),
+    missing: announced.filter((status) => !errors.some((answer) => answer.status === status))
+  }
+}
+
+export const describeAnswer = (answer: Answer): string => `${answer.method} ${answer.path} answered ${answer.status}: ${answer.body}`
+
+/** What the proxy saw that the block did not say it would provoke, worded for the failure message. */
+export function answerProblems (block: Block, answers: Answer[]): string[] {
+  const { unannounced, missing } = unexpectedAnswers(answers, block.expectErrors)
+  return [
+    ...unannounced.map((answer) => `${where(block)}: ${describeAnswer(answer)} (not announced: curl -s does not fail on it; fix the example, or add <!-- doc-test: expect-errors ${answer.status} -->)`),
+    ...missing.map((status) => `${where(block)}: announces expect-errors ${status}, but no request answered ${status}`)
+  ]
+}
