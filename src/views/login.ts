@@ -8,7 +8,8 @@ const BEHAVIOUR_LABELS: Record<NonNullable<User['behaviour']>, string> = {
   kyc_fails: 'KYC request fails'
 }
 
-export function layout (title: string, body: SafeHtml): string {
+/** A page of the sandbox; `width: 'wide'` for the start page's tables. */
+export function layout (title: string, body: SafeHtml, width?: 'wide'): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -22,7 +23,7 @@ export function layout (title: string, body: SafeHtml): string {
 <body>
 <div class="banner" data-testid="sandbox-banner" role="note">SANDBOX
 <small>A test stand-in for Freedom ID. No real accounts, no real data.</small></div>
-<main>
+${width === undefined ? html`<main>` : html`<main class="${width}">`}
 ${body}
 </main>
 <footer>freedom-id-sandbox</footer>

@@ -89,9 +89,9 @@ export const blockEnv = (): Record<string, string> => ({
  * stderr in one stream in the order written; stops it after `timeoutMs`, or once `done(output)`
  * says the output is complete (a server that keeps running after printing what the doc shows).
  */
-export function run (command: string, args: string[], options: { timeoutMs: number, cwd?: string, done?: (output: string) => boolean }): Promise<Run> {
+export function run (command: string, args: string[], options: { timeoutMs: number, cwd?: string, env?: Record<string, string>, done?: (output: string) => boolean }): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: blockEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...blockEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     let output = ''
     let timedOut = false
     const stop = () => { try { process.kill(-child.pid!, 'SIGKILL') } catch {} }

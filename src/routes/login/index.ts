@@ -25,7 +25,7 @@ const ERROR_TITLES: Record<LoginError['kind'], string> = {
 const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])
 
 /** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
-function contentSecurityPolicy (track?: Track) {
+function contentSecurityPolicy (track?: Pick<Track, 'redirect_uri'>) {
   const formAction = track === undefined ? ["'none'"] : ["'self'", new URL(track.redirect_uri).origin]
   return {
     useDefaults: false,
@@ -51,7 +51,7 @@ const FALLBACK_HEADERS = {
  * Sends a login page (or an error page) with the headers every one of them carries. Needs
  * `@fastify/helmet` registered (`global: false`) in the calling plugin.
  */
-export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Track): Promise<FastifyReply> {
+export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Pick<Track, 'redirect_uri'>): Promise<FastifyReply> {
   if (typeof reply.helmet === 'function') {
     await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
   } else {
