@@ -42,7 +42,7 @@ button { font: inherit; cursor: pointer; border-radius: 8px; padding: .6rem 1.1r
 a { color: #0a6b34; }
 main.wide { max-width: 60rem; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #e4e8ec; overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #e4e8ec; overflow-wrap: break-word; }
 pre { background: #f1f4f7; border-radius: 8px; padding: .75rem; overflow-x: auto; font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { text-align: center; color: #7b8794; font-size: .8rem; margin: 1.5rem 0; }
 `
