@@ -48,7 +48,9 @@ export interface Block {
 }
 
 /** A page whose markers the harness cannot follow: the test fails on it, naming the line. */
-export class MarkerError extends Error {}
+export class MarkerError extends Error {
+  override name = 'MarkerError'
+}
 
 const MARKER = /^<!--\s*doc-test:\s*(.*?)\s*-->$/
 const SETTING_ENVS = new Set(Object.values(SETTINGS).map((setting) => setting.env))

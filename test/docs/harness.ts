@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { settingsFromEnv } from '../../src/config.js'
-import { startSandbox, type Sandbox } from '../../src/index.js'
+import type { Sandbox } from '../../src/index.js'
 import type { Teardown } from '../helpers/app.js'
 import { ROOT, where, type Block } from './blocks.js'
 
@@ -63,6 +63,8 @@ export async function stage (t: Teardown, block: Pick<Block, 'env'>): Promise<St
   const proxy = await recordingProxy(() => base)
   t.teardown(proxy.close)
   const settings = settingsFromEnv(block.env)
+  // Loaded on first use: a test file sets its timeout before the whole sandbox is compiled and loaded.
+  const { startSandbox } = await import('../../src/index.js')
   const sandbox = await startSandbox({ logLevel: 'silent', publicUrl: `http://localhost:${proxy.port}`, ...settings })
   t.teardown(() => sandbox.close())
   base = sandbox.url

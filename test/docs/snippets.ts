@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import ts from 'typescript'
+import type { CompilerOptions } from 'typescript'
 import type { Teardown } from '../helpers/app.js'
 import { ROOT, where, type Block } from './blocks.js'
 import { answerProblems, run, stage, tail } from './harness.js'
@@ -19,10 +19,20 @@ export async function snippetFolder (t: Teardown): Promise<string> {
   return dir
 }
 
-const fileName = (block: Block): string => `${block.file.replace(/[^A-Za-z0-9]+/g, '-')}-L${block.line}.${block.kind}`
+const names = new WeakMap<Block, string>()
+let count = 0
+/** One file name per block, even for two blocks at the same place (the harness's own tests make such). */
+function fileName (block: Block): string {
+  let name = names.get(block)
+  if (name === undefined) names.set(block, name = `${block.file.replace(/[^A-Za-z0-9]+/g, '-')}-L${block.line}-${++count}.${block.kind}`)
+  return name
+}
+
+// Loaded on first use: TypeScript takes seconds to load, and a test file sets its timeout first.
+const typescript = async () => (await import('typescript')).default
 
 /** The project's compiler options (tsconfig.json: strict and the rest), with JavaScript checked too. */
-function compilerOptions (): ts.CompilerOptions {
+function compilerOptions (ts: Awaited<ReturnType<typeof typescript>>): CompilerOptions {
   const { config } = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile)
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, ROOT)
   return { ...parsed.options, noEmit: true, allowJs: true, checkJs: true }
@@ -36,13 +46,14 @@ export async function typeProblems (dir: string, blocks: Block[]): Promise<Map<B
   if (!existsSync(join(ROOT, 'dist', 'index.d.ts'))) {
     return new Map(blocks.map((block) => [block, [`${where(block)}: dist/ is not built (npm run build): snippets import freedom-id-sandbox from it`]]))
   }
+  const ts = await typescript()
   const files = new Map<string, Block>()
   for (const block of blocks) {
     const file = join(dir, fileName(block))
     await writeFile(file, block.code)
     files.set(file, block)
   }
-  const program = ts.createProgram([...files.keys()], compilerOptions())
+  const program = ts.createProgram([...files.keys()], compilerOptions(ts))
   const problems = new Map(blocks.map((block): [Block, string[]] => [block, []]))
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const block = diagnostic.file === undefined ? undefined : files.get(diagnostic.file.fileName)
@@ -61,6 +72,7 @@ export async function typeProblems (dir: string, blocks: Block[]): Promise<Map<B
 export async function runProblems (t: Teardown, dir: string, block: Block): Promise<string[]> {
   const sandbox = await stage(t, block)
   const code = sandbox.rewrite(block.code)
+  const ts = await typescript()
   const js = block.kind === 'ts'
     ? ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true } }).outputText
     : code

@@ -13,15 +13,22 @@ import { workflowErrors } from './workflow.js'
 export const SHELL_TIMEOUT_MS = 60_000
 
 /** A ```sh block: bash -n for a skipped one; otherwise it runs against its own sandbox and must exit 0. */
-export async function shellProblems (t: Teardown, block: Block): Promise<string[]> {
+/** `<track_id>`-style words a reader would have to fill in; a block must run as printed. */
+const PLACEHOLDER = /<[a-z][a-z_-]*>/i
+
+export async function shellProblems (t: Teardown, block: Block, timeoutMs = SHELL_TIMEOUT_MS): Promise<string[]> {
+  // Comments show output for people (`# {"error":…<SANDBOX_TOKEN>…}`): only commands count.
+  const commands = block.code.split('\n').map((line) => line.replace(/(^|\s)#\s.*$/, '')).join('\n')
+  const placeholder = PLACEHOLDER.exec(commands)
+  if (placeholder !== null) return [`${where(block)}: ${placeholder[0]} is a placeholder: set it from an earlier answer, so the block runs as printed`]
   if (block.skip !== undefined) {
     const syntax = await run('bash', ['-n', '-c', block.code], { timeoutMs: 10_000 })
     return syntax.code === 0 ? [] : [`${where(block)}: not valid bash (even a skipped block must parse):\n${tail(syntax.output)}`]
   }
   const sandbox = await stage(t, block)
-  const result = await run('bash', ['-c', `set -euo pipefail\n${sandbox.rewrite(block.code)}`], { timeoutMs: SHELL_TIMEOUT_MS })
+  const result = await run('bash', ['-c', `set -euo pipefail\n${sandbox.rewrite(block.code)}`], { timeoutMs })
   const problems = []
-  if (result.timedOut) problems.push(`${where(block)}: still running after ${SHELL_TIMEOUT_MS / 1000} s (stopped); it printed:\n${tail(result.output)}`)
+  if (result.timedOut) problems.push(`${where(block)}: still running after ${timeoutMs / 1000} s (stopped); it printed:\n${tail(result.output)}`)
   else if (result.code !== 0) problems.push(`${where(block)}: exited with ${result.code ?? result.signal}; it printed:\n${tail(result.output)}`)
   return [...problems, ...answerProblems(block, sandbox.answers)]
 }
