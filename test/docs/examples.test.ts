@@ -7,7 +7,7 @@ import { consoleProblems, jsonProblems, shellProblems, yamlProblems } from './ve
 import { workflowErrors } from './workflow.js'
 
 // Every example in README.md, docs/*.md and examples/merchant/README.md, run or parsed as printed.
-// The conventions (markers, the rewritten address, announced errors) are in docs/development.md.
+// The conventions (markers, the rewritten address, announced errors) are at the top of harness.ts.
 
 t.setTimeout(600_000)
 

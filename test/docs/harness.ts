@@ -7,16 +7,34 @@ import type { Teardown } from '../helpers/app.js'
 import { ROOT, where, type Block } from './blocks.js'
 
 /*
- * How a doc example is run (the conventions are in docs/development.md, "The docs are tested"):
- * - each block gets a fresh sandbox (startSandbox, bundled fixtures, the block's `env` marker as
- *   its settings) behind a recording proxy, both on port 0; http://127.0.0.1:8080 and
- *   http://localhost:8080 in the block become the proxy's address, and PUBLIC_URL points there too,
- *   so the login links the sandbox hands out lead through it as well;
- * - the proxy notes the status of every answer: a 4xx/5xx the block did not announce with
- *   `<!-- doc-test: expect-errors NNN -->` fails it, and so does an announced one that never came,
- *   so plain `curl -s` examples cannot fail quietly;
- * - the shell is bash with `set -euo pipefail`, started in the repository's root with nothing of
- *   the caller's environment but PATH, HOME and the locale.
+ * The doc tests' conventions, for whoever writes an example in README.md, docs/*.md or
+ * examples/merchant/README.md (test/docs/*.test.ts check them in npm test):
+ *
+ * - ```sh (bash, shell) runs as printed: bash with `set -euo pipefail`, in the repository's root,
+ *   with nothing of the caller's environment but PATH, HOME and the locale, curl and jq at hand.
+ *   Each block gets a fresh sandbox (bundled fixtures) on port 0 behind a recording proxy:
+ *   http://127.0.0.1:8080 and http://localhost:8080 in the block become the proxy, and PUBLIC_URL
+ *   points there too, so the login links the sandbox hands out lead through it. A block sets its
+ *   own variables from earlier answers (`jq -r`, `sed`, `node -e`); a `<placeholder>` outside a
+ *   comment fails it. It fails on a non-zero exit, after 60 s, and on any 4xx/5xx answer it did
+ *   not announce: plain `curl -s` is the house style (readers see the envelope), and the proxy,
+ *   not curl, notices an error.
+ * - Markers, each alone on a line directly above the fence (several may stack):
+ *   `<!-- doc-test: skip: <reason> -->` not run (Docker, a second terminal); a skipped sh block
+ *     must still pass `bash -n` and have no placeholder;
+ *   `<!-- doc-test: env NAME=value ... -->` settings of that block's sandbox (setting names of
+ *     SETTINGS only; the block's shell does not get them, as a reader's would not);
+ *   `<!-- doc-test: expect-errors 401 422 -->` the error statuses the block means to provoke;
+ *     each must actually occur.
+ * - ```console: `$ command` lines (a trailing backslash continues one), each followed by what it
+ *   prints; stdout and stderr together must match, `…` standing for any text within a line; the
+ *   exit status is not checked; a command still running once its output matches is stopped.
+ * - ```yaml parses (YAML 1.2, unique keys); one with top-level `jobs` must pass GitHub's workflow
+ *   schema. ```json parses. ```ts and ```js type-check under tsconfig.json (imports of
+ *   freedom-id-sandbox resolve to the built dist/) and run with node against their own sandbox.
+ * - ``` (no language), text, http, nginx and dockerfile are shown, never run; any other info
+ *   string fails the page, so nothing escapes unnoticed. Output in `# ...` comments is for people.
+ * - Failures name the page and line: `docs/endpoints.md:180: POST /api/v1/oauth/token answered 400: ...`.
  */
 
 /** One answer the proxy passed back, for the test's verdict and its message. */
