@@ -65,6 +65,6 @@ export function headlessScript (sandbox: SandboxContext, demo: DemoClient, user:
     'CODE=$(echo "$CALLBACK" | sed \'s/.*authorization_code=//\')',
     'TOKENS=$(curl -s -u "$CLIENT" -H \'content-type: application/json\' -d "{\\"authorization_code\\":\\"$CODE\\"}" "$S/api/v1/oauth/token")',
     'echo "$TOKENS"',
-    'curl -s -H "authorization: Bearer $(echo "$TOKENS" | jq -r .access_token)" "$S/api/v1/oauth/user"'
+    'curl -s -w \'\\n\' -H "authorization: Bearer $(echo "$TOKENS" | jq -r .access_token)" "$S/api/v1/oauth/user"'
   ].join('\n')
 }
