@@ -11,7 +11,9 @@ withBrowser((browser) => {
     const sandbox = await startSandbox({ logLevel: 'silent' })
     t.teardown(() => sandbox.close())
     const { page, errors } = await openPage(t, browser())
-    const home = await page.goto(`${sandbox.publicUrl}/`)
+    // As the README says: open http://127.0.0.1:<port>/; the login links then lead to PUBLIC_URL (localhost).
+    t.not(sandbox.url, sandbox.publicUrl)
+    const home = await page.goto(`${sandbox.url}/`)
     t.equal(home?.status(), 200)
     t.equal(await page.title(), 'Freedom ID sandbox · Freedom ID sandbox')
     t.equal(await page.getByTestId('public-url').innerText(), sandbox.publicUrl)
@@ -44,5 +46,6 @@ withBrowser((browser) => {
     await page.waitForURL(`${sandbox.publicUrl}/`)
     // Chromium logs the reload's own 400 as a failed load; its status is asserted above.
     noConsoleErrors(t, sandbox.publicUrl, errors.filter((error) => !error.source.includes('/demo/callback')))
+    noConsoleErrors(t, sandbox.url, errors)
   })
 })
