@@ -2,5 +2,5 @@ import neostandard from 'neostandard'
 
 export default neostandard({
   ts: true,
-  ignores: ['dist/**', 'dist-examples/**', '.tap/**', 'node_modules/**', 'bench/.cli-snapshot-*']
+  ignores: ['.doc-snippets-*/**', 'dist/**', 'dist-examples/**', '.tap/**', 'node_modules/**', 'bench/.cli-snapshot-*']
 })

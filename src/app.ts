@@ -31,6 +31,7 @@ import { REDACT, RequestLog, noteLoginFailure } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
 import { lazyCompilers } from './plugins/lazy-schemas.js'
 import { healthRoutes } from './routes/health/index.js'
+import { homeRoutes } from './routes/home/index.js'
 import { loginRoutes } from './routes/login/index.js'
 import { oidcRoutes } from './routes/oidc/index.js'
 import { authorizeRoute } from './routes/oauth/authorize.js'
@@ -111,13 +112,21 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     faults: createFaultQueue({ store }),
     deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
     idTokens: createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl }),
-    publicUrl: () => publicUrl
+    publicUrl: () => publicUrl,
+    selfUrl: () => selfUrl
   }
   // Known once listening (PORT=0 picks the port then); worked out once, not per request.
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${config.port}`
+  let selfUrl = publicUrl
   app.addHook('onListen', async () => {
     const address = app.server.address()
-    if (config.publicUrl === undefined && typeof address === 'object' && address !== null) publicUrl = `http://localhost:${address.port}`
+    if (typeof address === 'object' && address !== null) {
+      if (config.publicUrl === undefined) publicUrl = `http://localhost:${address.port}`
+      // A wildcard address is reached over loopback.
+      const ipv6 = address.family === 'IPv6'
+      const ip = address.address === '0.0.0.0' || address.address === '::' ? (ipv6 ? '::1' : '127.0.0.1') : address.address
+      selfUrl = `http://${ipv6 ? `[${ip}]` : ip}:${address.port}`
+    }
   })
   await app.register(fp(async (instance) => { instance.decorate('sandbox', context) }, { name: 'sandbox-context' }))
   app.addHook('onClose', async () => { await store.close() })
@@ -151,6 +160,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(getProfileRoutes)
   await app.register(provisioningRoutes)
   await app.register(loginRoutes)
+  await app.register(homeRoutes, { fixtureUsers: fixtures.users })
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })
   return app
 }

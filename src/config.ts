@@ -9,7 +9,8 @@ export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures', import.meta
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
 
-interface Setting {
+/** One row of SETTINGS: what --help, the error messages and docs/settings.md say of it. */
+export interface Setting {
   env: string
   flag: string
   schema: TSchema

@@ -35,6 +35,8 @@ export interface SandboxContext {
   idTokens: IdTokenService
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
+  /** Where this process answers itself (its listening address; PUBLIC_URL before it listens): a revoke_uri given as a path. */
+  selfUrl(): string
 }
 
 declare module 'fastify' {

@@ -71,7 +71,7 @@ t.test('starts with flags over env, prints its URL, serves, closes', async (t) =
   t.same(out, [
     `Freedom ID sandbox listening on ${url}`,
     '  login links point at https://qa.example',
-    `  fixtures: ${BUNDLED_FIXTURES} (2 clients, 6 users)`,
+    `  fixtures: ${BUNDLED_FIXTURES} (3 clients, 6 users)`,
     '  store: memory (this process only), at most 5,000 records per kind'
   ])
   const link = new URL((await (await authorize(url)).json() as { redirect_uri: string }).redirect_uri)

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import { FreedomIdError, FreedomIdUnexpected, FreedomIdUnreachable, freedomIdClient, type FreedomUser, type ProfileRequest } from './freedom-id.js'
+import { homePage, problemPage, profilePage } from './views.js'
 
 export interface MerchantOptions {
   /** Where the server talks to Freedom ID, e.g. http://127.0.0.1:8080 (the sandbox). */
@@ -9,96 +12,69 @@ export interface MerchantOptions {
   clientSecret: string
   /** The address browsers use for this app; default http://localhost:<listening port>. */
   publicUrl?: string
+  /** What to ask for; default DEFAULT_GRANTS. A restricted client (Kitap Books) needs fewer. */
+  grants?: string[]
+  /** Called with every error that is the shop's own (a bug); default: printed to stderr. */
+  onBug?: (error: Error) => void
 }
 
-/** What /api/v1/oauth/user answers for the grants asked below. */
-interface FreedomUser {
-  id: string
-  firstname: string
-  lastname: string
-  email?: string
-  phone?: string
+/** Everything that releases a field, and read.profile for the identity check. */
+export const DEFAULT_GRANTS = [
+  'read.firstname', 'read.lastname', 'read.patronymic', 'read.date_of_birth', 'read.gender', 'read.country', 'read.nationality',
+  'read.identifier', 'read.phone', 'read.phones', 'read.email', 'read.emails', 'read.cards', 'read.profile'
+]
+
+export const SESSION_COOKIE = 'demo_shop_session'
+
+interface Session {
+  user: FreedomUser
+  accessToken: string
+  /** The identity check, once asked for. */
+  kycRequestId?: string
 }
-
-interface TokenPair {
-  access_token: string
-}
-
-const GRANTS = ['read.firstname', 'read.lastname', 'read.email', 'read.phone']
-const SESSION_COOKIE = 'kitap_session'
-
-/** Freedom ID answered with its error envelope; the message is shown to the user as it is. */
-class FreedomIdError extends Error {}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const escape = (value: string): string => value.replace(/[&<>"']/g, (c) => ENTITIES[c]!)
-
-/** Callers pass markup they wrote; every value from outside goes through escape() first. */
-const page = (title: string, body: string): string => `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)} · Kitap shop</title>
-<link rel="icon" href="data:,"></head>
-<body style="font: 16px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem">
-<p><a href="/">Kitap shop</a> <small>(example merchant)</small></p>
-${body}
-</body>
-</html>
-`
-
-const sendPage = (reply: FastifyReply, status: number, title: string, body: string) =>
-  reply.code(status).type('text/html; charset=utf-8').send(page(title, body))
 
 const sessionIdOf = (cookieHeader = ''): string | undefined =>
   new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]*)`).exec(cookieHeader)?.[1]
 
+const send = (reply: FastifyReply, status: number, html: string) => reply.code(status).type('text/html; charset=utf-8').send(html)
+
 /**
  * A shop that signs its customers in with Freedom ID: /login asks for a login link and sends the
- * browser there, /callback turns the authorization_code into the user's data. Every Freedom ID
- * call is server to server, with the client secret, so the secret never reaches the browser.
+ * browser there, /callback turns the authorization_code into the user's data, /kyc asks for the
+ * verified profile. Every Freedom ID call is server to server, with the client secret, so the
+ * secret never reaches the browser.
  */
 export function buildMerchant (options: MerchantOptions): FastifyInstance {
   const app = Fastify({ logger: false })
+  app.register(formbody)
   // A demo: sessions live as long as the process.
-  const sessions = new Map<string, FreedomUser>()
-  const basicAuth = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`
+  const sessions = new Map<string, Session>()
+  const freedomId = freedomIdClient({ url: options.sandboxUrl, clientId: options.clientId, clientSecret: options.clientSecret })
+  const onBug = options.onBug ?? ((error: Error) => { console.error('example merchant:', error) })
 
   const publicUrl = () => options.publicUrl ?? `http://localhost:${(app.server.address() as AddressInfo).port}`
+  const sessionOf = (cookie: string | undefined) => sessions.get(sessionIdOf(cookie) ?? '')
 
-  async function freedomId<T> (path: string, init: { method?: string, authorization: string, body?: object }): Promise<T> {
-    const response = await fetch(new URL(path, options.sandboxUrl), {
-      method: init.method ?? 'GET',
-      headers: { authorization: init.authorization, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(init.body)
-    })
-    const body = await response.json() as T | { error: { message: string } }
-    // Checked in the body, not the status: Freedom ID's docs show errors answered with HTTP 200.
-    if (typeof body === 'object' && body !== null && 'error' in body) throw new FreedomIdError(body.error.message)
-    return body as T
-  }
-
+  // Whose fault it was decides what the page says: Freedom ID's answer, the network, or the shop's own bug.
   app.setErrorHandler(async (error, _request, reply) => {
-    const message = error instanceof FreedomIdError
-      ? `Freedom ID answered: ${error.message}`
-      : `Could not reach Freedom ID at ${options.sandboxUrl} (${(error as Error).message}).`
-    return sendPage(reply, 502, 'Sign-in failed', `<h1>Sign-in failed</h1>
-<p data-testid="sign-in-error">${escape(message)}</p>
-<p><a href="/">Try again</a></p>`)
+    if (error instanceof FreedomIdError) {
+      const code = error.code === undefined ? '' : `, code ${error.code}`
+      return send(reply, 502, problemPage('Sign-in failed', `Freedom ID answered: ${error.message} (HTTP ${error.status}${code})`))
+    }
+    if (error instanceof FreedomIdUnreachable || error instanceof FreedomIdUnexpected) {
+      return send(reply, 502, problemPage('Sign-in failed', error.message))
+    }
+    const status = (error as { statusCode?: number }).statusCode
+    if (status !== undefined && status >= 400 && status < 500) return send(reply, status, problemPage('Bad request', 'The shop could not read that request.'))
+    onBug(error as Error)
+    // An example tells its developer what broke; a real shop would log it and say less.
+    return send(reply, 500, problemPage('The shop failed', `A bug in the example merchant, not in Freedom ID: ${(error as Error).message}`))
   })
 
-  app.get('/', async (_request, reply) => sendPage(reply, 200, 'Home', `<h1>Kitap shop (example merchant)</h1>
-<p>Books delivered across Kazakhstan. Sign in to see your profile.</p>
-<p><a href="/login" data-testid="sign-in-with-freedom-id" role="button"
- style="display: inline-block; background: #0a7d3c; color: #fff; padding: .6rem 1.1rem; border-radius: 8px; text-decoration: none">Sign in with Freedom ID</a></p>`))
+  app.get('/', async (request, reply) => send(reply, 200, homePage(sessionOf(request.headers.cookie) !== undefined)))
 
-  app.get('/login', async (_request, reply) => {
-    const link = await freedomId<{ redirect_uri: string }>('/api/v1/oauth/authorize', {
-      method: 'POST',
-      authorization: basicAuth,
-      body: { redirect_uri: `${publicUrl()}/callback`, grants: GRANTS }
-    })
-    return reply.redirect(link.redirect_uri, 303)
-  })
+  app.get('/login', async (_request, reply) =>
+    reply.redirect(await freedomId.authorize(`${publicUrl()}/callback`, options.grants ?? DEFAULT_GRANTS), 303))
 
   // No schema: a repeated parameter arrives as an array and Freedom ID itself rejects it, in its own words.
   app.get<{ Querystring: { authorization_code?: string, error_code?: string } }>('/callback', async (request, reply) => {
@@ -106,27 +82,35 @@ export function buildMerchant (options: MerchantOptions): FastifyInstance {
     if (code === undefined) {
       // The user saying no is a normal outcome; a callback with neither parameter is not.
       const [status, reason] = errorCode === undefined ? [400, 'no authorization_code'] as const : [200, `error_code ${errorCode}`] as const
-      return sendPage(reply, status, 'Sign-in cancelled', `<h1>Not signed in</h1>
-<p data-testid="sign-in-error">Sign-in was cancelled (${escape(reason)})</p>
-<p><a href="/">Back to the shop</a></p>`)
+      return send(reply, status, problemPage('Not signed in', `Sign-in was cancelled (${reason})`))
     }
-    const tokens = await freedomId<TokenPair>('/api/v1/oauth/token', { method: 'POST', authorization: basicAuth, body: { authorization_code: code } })
-    const user = await freedomId<FreedomUser>('/api/v1/oauth/user', { authorization: `Bearer ${tokens.access_token}` })
+    const tokens = await freedomId.exchange(code)
+    const user = await freedomId.user(tokens.access_token)
     const sessionId = randomUUID()
-    sessions.set(sessionId, user)
+    sessions.set(sessionId, { user, accessToken: tokens.access_token })
     return reply.header('set-cookie', `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Lax`).redirect('/profile', 303)
   })
 
   app.get('/profile', async (request, reply) => {
-    const user = sessions.get(sessionIdOf(request.headers.cookie) ?? '')
-    if (user === undefined) return reply.redirect('/', 303)
-    // Only the fields the user's grants returned: a persona may have no e-mail.
-    const rows = [['E-mail', 'email', user.email], ['Phone', 'phone', user.phone]].filter(([, , value]) => value !== undefined)
-    return sendPage(reply, 200, 'Profile', `<h1 data-testid="profile-name">${escape(`${user.firstname} ${user.lastname}`)}</h1>
-<p>Signed in with Freedom ID.</p>
-<dl>
-${rows.map(([label, key, value]) => `<dt>${label}</dt><dd data-testid="profile-${key}">${escape(value!)}</dd>`).join('\n')}
-</dl>`)
+    const session = sessionOf(request.headers.cookie)
+    if (session === undefined) return reply.redirect('/', 303)
+    let kyc: ProfileRequest | undefined
+    if (session.kycRequestId !== undefined) kyc = await freedomId.profileStatus(session.accessToken, session.kycRequestId)
+    return send(reply, 200, profilePage(session.user, kyc))
+  })
+
+  app.post('/kyc', async (request, reply) => {
+    const session = sessionOf(request.headers.cookie)
+    if (session === undefined) return reply.redirect('/', 303)
+    const requestId = randomUUID()
+    await freedomId.requestProfile(session.accessToken, requestId, new Date().toISOString())
+    session.kycRequestId = requestId
+    return reply.redirect('/profile', 303)
+  })
+
+  app.post('/logout', async (request, reply) => {
+    sessions.delete(sessionIdOf(request.headers.cookie) ?? '')
+    return reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`).redirect('/', 303)
   })
 
   return app

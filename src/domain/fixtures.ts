@@ -20,7 +20,7 @@ export const ClientSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
   redirect_uris: Type.Optional(Type.Array(HttpUrl, { minItems: 1 })),
   grants: Type.Optional(Type.Array(GrantSchema, { minItems: 1 })),
-  revoke_uri: Type.Optional(HttpUrl)
+  revoke_uri: Type.Optional(Type.String({ format: 'revoke-uri' }))
 }, { additionalProperties: false })
 
 export type Client = Static<typeof ClientSchema>

@@ -17,6 +17,14 @@ export function isHttpUrl (value: string): boolean {
   }
 }
 
+/**
+ * A client's revoke_uri: an http(s) URL, or a path (`/demo/revoke`) that names this sandbox itself,
+ * so bundled fixtures can point at the sandbox's own receiver whatever its port.
+ */
+export function isRevokeUri (value: string): boolean {
+  return isHttpUrl(value) || /^\/(?!\/)[^\s#\\]*$/.test(value)
+}
+
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
 /** An ISO 8601 instant with a date, a time and a zone (`2030-01-01T00:00:00Z`). */
@@ -51,6 +59,7 @@ export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 export const FORMATS: Record<string, (value: string) => boolean> = {
   'http-url': isHttpUrl,
   'iso-instant': isIsoInstant,
+  'revoke-uri': isRevokeUri,
   'store-url': isStoreUrl
 }
 

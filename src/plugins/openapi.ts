@@ -19,6 +19,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'oauth2', description: "Freedom ID's OAuth2 flow" },
         { name: 'login', description: 'The fake login pages (HTML)' },
+        { name: 'home', description: 'The start page and its built-in demo merchant (callback and revoke_uri receiver)' },
         { name: 'sandbox', description: 'Probes and the /__sandbox control API' }
       ],
       components: {

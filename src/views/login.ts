@@ -8,7 +8,8 @@ const BEHAVIOUR_LABELS: Record<NonNullable<User['behaviour']>, string> = {
   kyc_fails: 'KYC request fails'
 }
 
-export function layout (title: string, body: SafeHtml): string {
+/** A page of the sandbox; `width: 'wide'` for the start page's tables. */
+export function layout (title: string, body: SafeHtml, width?: 'wide'): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -22,7 +23,7 @@ export function layout (title: string, body: SafeHtml): string {
 <body>
 <div class="banner" data-testid="sandbox-banner" role="note">SANDBOX
 <small>A test stand-in for Freedom ID. No real accounts, no real data.</small></div>
-<main>
+${width === undefined ? html`<main>` : html`<main class="${width}">`}
 ${body}
 </main>
 <footer>freedom-id-sandbox</footer>
@@ -37,6 +38,15 @@ ${grants.map((grant) => html`<li data-testid="grant-${grant}">${GRANT_DESCRIPTIO
 
 const errorBox = (message: string | undefined) =>
   message === undefined ? '' : html`<p class="error" data-testid="error" role="alert">${message}</p>`
+
+/** The password to type for the listed personas, when they share one (the bundled ones do). */
+const passwordHint = (personas: User[]) => {
+  const passwords = new Set(personas.map((user) => user.password))
+  const [only] = passwords
+  return passwords.size === 1
+    ? html`To type instead, their password is <code data-testid="persona-password">${only}</code>.`
+    : 'To type instead, use the password set for each of them (the start page, /, lists the bundled ones).'
+}
 
 export interface SignInModel {
   client: Client
@@ -65,7 +75,7 @@ ${errorBox(model.error)}
 </section>
 <section class="card">
 <h2>Test personas</h2>
-<p class="muted">One click signs in as one of them. Every password is in the sandbox's README.</p>
+<p class="muted">One click signs in as one of them. ${passwordHint(model.personas)}</p>
 <form method="post" action="/login/sign-in">
 <input type="hidden" name="track_id" value="${model.trackId}">
 <ul class="personas">
@@ -102,10 +112,14 @@ ${grantList(model.grants)}
 </section>`)
 }
 
-export function errorPage (title: string, message: string): string {
+/** The shop a failed login page leads back to: the origin of the track's own redirect_uri. */
+export interface ShopLink { name: string, origin: string }
+
+export function errorPage (title: string, message: string, shop?: ShopLink): string {
   return layout(title, html`<section class="card">
 <p class="brand">Freedom ID</p>
 <h1>${title}</h1>
 ${errorBox(message)}
+${shop === undefined ? '' : html`<p><a href="${shop.origin}" data-testid="back-to-shop">Back to ${shop.name}</a> <span class="muted">(${new URL(shop.origin).host})</span></p>`}
 </section>`)
 }

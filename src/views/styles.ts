@@ -40,5 +40,9 @@ button { font: inherit; cursor: pointer; border-radius: 8px; padding: .6rem 1.1r
 .tag { flex: none; font-size: .75rem; font-weight: 700; border-radius: 99px; padding: .1rem .55rem; background: #e4e8ec; color: #3a4654; white-space: nowrap; }
 .tag.deny_consent, .tag.locked, .tag.kyc_fails { background: #fff1d6; color: #7a4b00; }
 a { color: #0a6b34; }
+main.wide { max-width: 60rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid #e4e8ec; overflow-wrap: break-word; }
+pre { background: #f1f4f7; border-radius: 8px; padding: .75rem; overflow-x: auto; font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { text-align: center; color: #7b8794; font-size: .8rem; margin: 1.5rem 0; }
 `

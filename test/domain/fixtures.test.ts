@@ -37,7 +37,7 @@ async function problems (t: Test, clients: unknown, users: unknown): Promise<str
 
 t.test('the bundled fixtures load and cover the personas the docs need', async (t) => {
   const { clients, users } = await loadFixtures(BUNDLED_FIXTURES)
-  t.equal(clients.length, 2)
+  t.equal(clients.length, 3)
   t.ok(clients.some((c) => c.redirect_uris === undefined && c.grants === undefined), 'one open client')
   t.ok(clients.some((c) => c.redirect_uris !== undefined && c.grants !== undefined), 'one restricted client')
   t.ok(users.length >= 6)
@@ -103,4 +103,17 @@ t.test('unreadable, malformed and wrongly shaped files', async (t) => {
   t.equal((error as FixtureError).message, 'invalid fixtures, nothing was started:\n' +
     '  /nonexistent/fixtures/clients.json: cannot be read (ENOENT)\n' +
     '  /nonexistent/fixtures/users.json: cannot be read (ENOENT)')
+})
+
+t.test('a revoke_uri is an http(s) URL, or a path naming this sandbox itself', async (t) => {
+  const users = [validUser]
+  for (const revoke of ['https://shop.example/freedom-id/revoke', 'http://127.0.0.1:3000/revoke', '/demo/revoke', '/hooks/revoke?from=freedom-id']) {
+    const dir = await folder(t, [{ ...validClient, revoke_uri: revoke }], users)
+    t.equal((await loadFixtures(dir)).clients[0]!.revoke_uri, revoke, revoke)
+  }
+  for (const revoke of ['//evil.example/revoke', 'demo/revoke', '/demo revoke', '/demo#x', '/\\evil', 'ftp://shop.example/revoke', '']) {
+    t.same(await problems(t, [{ ...validClient, revoke_uri: revoke }], users), [
+      `<dir>/clients.json: record 0 (client_id ${validClient.client_id}): field revoke_uri: Expected string to match 'revoke-uri' format`
+    ], JSON.stringify(revoke))
+  }
 })

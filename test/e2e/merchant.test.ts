@@ -1,120 +1,135 @@
-import { createServer } from 'node:net'
+import type { Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { buildMerchant } from '../../examples/merchant/app.js'
-import { AIGERIM, DEMO_SHOP, startStack, type Stack } from './stack.js'
+import { noConsoleErrors, openPage, screenshot, withBrowser } from './browser.js'
+import { AIGERIM, ASEL_DENIES, DANA_KYC_FAILS, DANIYAR, MARAT_LOCKED, YERLAN, startStack, type Stack } from './stack.js'
 
-// The example merchant against a real listening sandbox, over plain HTTP (no browser): every
-// branch of examples/merchant/app.ts, so its coverage does not depend on Chromium being there.
+// The example merchant in a real Chromium, signed in to by every bundled persona: what each one's
+// data (complete, minimal, refusing, locked, failing KYC) looks like to a shop that handles it.
 
-const postForm = (url: string, fields: Record<string, string>) => fetch(url, {
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams(fields),
-  redirect: 'manual'
-})
-
-/** The merchant's /login, then the sandbox's sign-in form: the track id and its consent form. */
-async function signInAtSandbox (t: Test, stack: Stack) {
-  const login = await stack.merchant.inject({ method: 'GET', url: '/login' })
-  t.equal(login.statusCode, 303)
-  const link = new URL(login.headers.location as string)
-  t.equal(link.origin, stack.sandbox.publicUrl)
-  t.equal(link.pathname, '/login')
-  const trackId = link.searchParams.get('track_id')!
-  const signedIn = await postForm(`${stack.sandbox.url}/login/sign-in`, { track_id: trackId, login: AIGERIM.phone, password: AIGERIM.password })
-  t.equal(signedIn.status, 303)
-  return trackId
+/** From the shop's button to the sandbox's login page, then one click on a persona. */
+async function signInAs (page: Page, stack: Stack, personaId: string) {
+  await page.goto(stack.merchantUrl)
+  await page.getByTestId('sign-in-with-freedom-id').click()
+  await page.waitForURL(`${stack.sandbox.publicUrl}/login?**`)
+  await page.getByTestId(`persona-${personaId}`).click()
 }
 
-async function decide (stack: Stack, trackId: string, decision: 'allow' | 'deny') {
-  const res = await postForm(`${stack.sandbox.url}/login/consent`, { track_id: trackId, decision })
-  const callback = new URL(res.headers.get('location')!)
-  return { origin: callback.origin, path: `${callback.pathname}${callback.search}` }
+async function allow (page: Page, stack: Stack) {
+  await page.waitForURL(`${stack.sandbox.publicUrl}/login/consent?**`)
+  await page.getByTestId('allow').click()
+  await page.waitForURL(`${stack.merchantUrl}/profile`)
 }
 
-t.test('home page: the sign-in button', async (t) => {
-  const { merchant } = await startStack(t)
-  const res = await merchant.inject({ method: 'GET', url: '/' })
-  t.equal(res.statusCode, 200)
-  t.equal(res.headers['content-type'], 'text/html; charset=utf-8')
-  t.match(res.body, '<h1>Kitap shop (example merchant)</h1>')
-  t.match(res.body, '<a href="/login" data-testid="sign-in-with-freedom-id"')
-})
+/** Each profile row as the shop shows it, by its field. */
+async function profile (page: Page): Promise<Record<string, string>> {
+  const rows = await page.locator('[data-testid^="profile-"]').evaluateAll((elements) =>
+    elements.map((element) => [element.getAttribute('data-testid')!.slice('profile-'.length), (element as unknown as { innerText: string }).innerText]))
+  return Object.fromEntries(rows)
+}
 
-t.test('allow: the code becomes a session and the profile shows the granted fields', async (t) => {
-  const stack = await startStack(t)
-  const trackId = await signInAtSandbox(t, stack)
-  const track = await (await fetch(`${stack.sandbox.url}/__sandbox/tracks/${trackId}`)).json()
-  t.match(track, {
-    client_id: DEMO_SHOP.clientId,
-    redirect_uri: `${stack.merchantUrl}/callback`,
-    grants: ['read.firstname', 'read.lastname', 'read.email', 'read.phone']
+/** Starts the identity check, then moves the sandbox clock by `seconds` and looks again. */
+async function kyc (t: Test, page: Page, stack: Stack, seconds: number) {
+  await page.getByTestId('kyc-start').click()
+  await page.waitForURL(`${stack.merchantUrl}/profile`)
+  t.equal(await page.getByTestId('kyc-status').innerText(), 'Freedom ID is checking your profile (PROCESS: profile is pending)')
+  await stack.advanceClock(seconds)
+  await page.getByTestId('kyc-refresh').click()
+  return page.getByTestId('kyc-status').innerText()
+}
+
+withBrowser((browser) => {
+  t.test('Aigerim, a complete profile: every field, then a KYC check that completes, then sign-out', async (t) => {
+    const stack = await startStack(t)
+    const { page, errors } = await openPage(t, browser())
+    await signInAs(page, stack, AIGERIM.id)
+    await allow(page, stack)
+    t.same(await profile(page), {
+      name: AIGERIM.name,
+      patronymic: 'Nurlanovna',
+      date_of_birth: '1992-04-15',
+      gender: 'F',
+      country: 'KAZ',
+      nationality: 'Kazakh',
+      identifier: '920415401012',
+      phone: AIGERIM.phone,
+      phones: '+77015550101, +77075550102',
+      email: AIGERIM.email,
+      emails: 'aigerim.sarsenbayeva@example.com, a.sarsenbayeva@example.org',
+      cards: 'VISA 440043******0101 (09/29), MASTERCARD 540012******0102 (03/28)',
+      id: AIGERIM.id
+    })
+    await screenshot(page, 'merchant-profile')
+    t.equal(await kyc(t, page, stack, 30), 'Verified by Freedom ID (SUCCESS: profile is ready)')
+    t.equal(await page.getByTestId('kyc-refresh').count(), 0, 'nothing left to wait for')
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(`${stack.merchantUrl}/`)
+    t.equal(await page.getByTestId('sign-in-with-freedom-id').count(), 1)
+    noConsoleErrors(t, stack.sandbox.publicUrl, errors)
+    noConsoleErrors(t, stack.merchantUrl, errors)
   })
 
-  const callback = await decide(stack, trackId, 'allow')
-  t.equal(callback.origin, stack.merchantUrl)
-  t.match(callback.path, /^\/callback\?authorization_code=[^&]+$/)
-  const res = await stack.merchant.inject({ method: 'GET', url: callback.path })
-  t.equal(res.statusCode, 303)
-  t.equal(res.headers.location, '/profile')
-  const cookie = res.headers['set-cookie'] as string
-  t.match(cookie, /^kitap_session=[0-9a-f-]{36}; Path=\/; HttpOnly; SameSite=Lax$/)
+  t.test('Daniyar, a minimal profile: no e-mail, no patronymic, no lists; the shop says so instead of failing', async (t) => {
+    const stack = await startStack(t)
+    const { page, errors } = await openPage(t, browser())
+    await signInAs(page, stack, DANIYAR.id)
+    await allow(page, stack)
+    t.same(await profile(page), {
+      name: DANIYAR.name,
+      patronymic: 'not given',
+      date_of_birth: '1988-11-02',
+      gender: 'M',
+      country: 'KAZ',
+      nationality: 'Kazakh',
+      identifier: '881102302124',
+      phone: DANIYAR.phone,
+      phones: 'none',
+      email: 'not given',
+      emails: 'none',
+      cards: 'none',
+      id: DANIYAR.id
+    })
+    await screenshot(page, 'merchant-minimal')
+    noConsoleErrors(t, stack.merchantUrl, errors)
+  })
 
-  const profile = await stack.merchant.inject({ method: 'GET', url: '/profile', headers: { cookie: `other=1; ${cookie.split(';')[0]}` } })
-  t.equal(profile.statusCode, 200)
-  t.match(profile.body, `<h1 data-testid="profile-name">${AIGERIM.name}</h1>`)
-  t.match(profile.body, `<dt>E-mail</dt><dd data-testid="profile-email">${AIGERIM.email}</dd>\n<dt>Phone</dt><dd data-testid="profile-phone">${AIGERIM.phone}</dd>`)
+  t.test('Yerlan: one card, one phone', async (t) => {
+    const stack = await startStack(t)
+    const { page } = await openPage(t, browser())
+    await signInAs(page, stack, YERLAN.id)
+    await allow(page, stack)
+    t.has(await profile(page), { name: YERLAN.name, phone: YERLAN.phone, phones: YERLAN.phone, cards: 'VISA 440043******0303 (11/27)' })
+  })
 
-  const replayed = await stack.merchant.inject({ method: 'GET', url: callback.path })
-  t.equal(replayed.statusCode, 502, 'a code works once')
-  t.match(replayed.body, '<p data-testid="sign-in-error">Freedom ID answered: Invalid authorization_code.</p>')
-  t.notOk(replayed.headers['set-cookie'])
-})
+  t.test('Asel always denies: straight back to the shop with error_code=100102, no session', async (t) => {
+    const stack = await startStack(t)
+    const { page, errors } = await openPage(t, browser())
+    await signInAs(page, stack, ASEL_DENIES.id)
+    await page.waitForURL(`${stack.merchantUrl}/callback?error_code=100102`)
+    t.equal(await page.getByTestId('sign-in-error').innerText(), 'Sign-in was cancelled (error_code 100102)')
+    await page.goto(`${stack.merchantUrl}/profile`)
+    t.equal(page.url(), `${stack.merchantUrl}/`, 'not signed in')
+    noConsoleErrors(t, stack.merchantUrl, errors)
+  })
 
-t.test('deny: the cancelled page with the error_code', async (t) => {
-  const stack = await startStack(t)
-  const callback = await decide(stack, await signInAtSandbox(t, stack), 'deny')
-  t.equal(callback.path, '/callback?error_code=100102')
-  const res = await stack.merchant.inject({ method: 'GET', url: callback.path })
-  t.equal(res.statusCode, 200)
-  t.match(res.body, '<p data-testid="sign-in-error">Sign-in was cancelled (error_code 100102)</p>')
-  t.notOk(res.headers['set-cookie'])
-})
+  t.test('Marat is locked: the sandbox says so and stays put; another persona from the same page works', async (t) => {
+    const stack = await startStack(t)
+    const { page } = await openPage(t, browser())
+    const locked = page.waitForResponse((response) => response.url() === `${stack.sandbox.publicUrl}/login/sign-in`)
+    await signInAs(page, stack, MARAT_LOCKED.id)
+    t.equal((await locked).status(), 403)
+    t.equal(await page.getByTestId('error').innerText(), 'This Freedom ID account is locked. Choose another account.')
+    t.match(page.url(), `${stack.sandbox.publicUrl}/login/sign-in`, 'still on the sandbox')
+    await page.getByTestId(`persona-${DANA_KYC_FAILS.id}`).click()
+    await allow(page, stack)
+    t.equal(await page.getByTestId('profile-name').innerText(), DANA_KYC_FAILS.name)
+  })
 
-t.test('a callback without a code, and what it echoes, is escaped', async (t) => {
-  const { merchant } = await startStack(t)
-  const bare = await merchant.inject({ method: 'GET', url: '/callback' })
-  t.equal(bare.statusCode, 400)
-  t.match(bare.body, 'Sign-in was cancelled (no authorization_code)')
-  const hostile = await merchant.inject({ method: 'GET', url: '/callback', query: { error_code: '<img src=x onerror=alert(1)>"\'&' } })
-  t.match(hostile.body, 'Sign-in was cancelled (error_code &lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;)')
-  t.notMatch(hostile.body, '<img')
-})
-
-t.test('no session: the profile sends the browser home', async (t) => {
-  const { merchant } = await startStack(t)
-  for (const headers of [{}, { cookie: 'kitap_session=not-a-session' }]) {
-    const res = await merchant.inject({ method: 'GET', url: '/profile', headers })
-    t.equal(res.statusCode, 303)
-    t.equal(res.headers.location, '/')
-  }
-})
-
-t.test('a wrong client secret: Freedom ID\'s own message, no redirect', async (t) => {
-  const { sandbox } = await startStack(t)
-  const merchant = buildMerchant({ sandboxUrl: sandbox.url, clientId: DEMO_SHOP.clientId, clientSecret: 'wrong', publicUrl: 'http://shop.test' })
-  const res = await merchant.inject({ method: 'GET', url: '/login' })
-  t.equal(res.statusCode, 502)
-  t.match(res.body, '<p data-testid="sign-in-error">Freedom ID answered: Unauthenticated.</p>')
-})
-
-t.test('the sandbox is down: the page says where the merchant looked', async (t) => {
-  const closed = createServer()
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-  const { port } = closed.address() as { port: number }
-  await new Promise((resolve) => closed.close(resolve))
-  const merchant = buildMerchant({ sandboxUrl: `http://127.0.0.1:${port}`, ...DEMO_SHOP, publicUrl: 'http://shop.test' })
-  const res = await merchant.inject({ method: 'GET', url: '/login' })
-  t.equal(res.statusCode, 502)
-  t.match(res.body, `<p data-testid="sign-in-error">Could not reach Freedom ID at http://127.0.0.1:${port} (fetch failed).</p>`)
+  t.test('Dana signs in normally; her KYC check ends failed, in Freedom ID\'s words', async (t) => {
+    const stack = await startStack(t)
+    const { page } = await openPage(t, browser())
+    await signInAs(page, stack, DANA_KYC_FAILS.id)
+    await allow(page, stack)
+    t.has(await profile(page), { name: DANA_KYC_FAILS.name, phone: DANA_KYC_FAILS.phone, cards: 'UNIONPAY 622202******0606 (06/30)' })
+    t.equal(await kyc(t, page, stack, 30), 'Freedom ID could not verify your profile (FAILED: the profile could not be verified)')
+  })
 })

@@ -18,5 +18,5 @@ t.test('a listening sandbox is ready and says what it loaded', async (t) => {
   const res = await fetch(`${sandbox.url}/ready`)
   t.equal(res.status, 200)
   t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
-  t.same(await res.json(), { status: 'ready', clients: 2, users: 6 })
+  t.same(await res.json(), { status: 'ready', clients: 3, users: 6 })
 })

@@ -2,13 +2,13 @@ import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { unixSeconds } from '../../domain/clock.js'
 import { LoginError, type Credentials } from '../../domain/login.js'
 import { StoreUnavailableError } from '../../domain/store.js'
 import { noteFailure } from '../../plugins/logging.js'
 import type { Track } from '../../domain/tracks.js'
-import { consentPage, errorPage, signInPage } from '../../views/login.js'
+import { consentPage, errorPage, signInPage, type ShopLink } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
 import { ProviderError } from '../../errors.js'
 
@@ -26,7 +26,7 @@ const ERROR_TITLES: Record<LoginError['kind'], string> = {
 const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])
 
 /** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
-function contentSecurityPolicy (track?: Track) {
+function contentSecurityPolicy (track?: Pick<Track, 'redirect_uri'>) {
   const formAction = track === undefined ? ["'none'"] : ["'self'", new URL(track.redirect_uri).origin]
   return {
     useDefaults: false,
@@ -52,7 +52,7 @@ const FALLBACK_HEADERS = {
  * Sends a login page (or an error page) with the headers every one of them carries. Needs
  * `@fastify/helmet` registered (`global: false`) in the calling plugin.
  */
-export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Track): Promise<FastifyReply> {
+export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Pick<Track, 'redirect_uri'>): Promise<FastifyReply> {
   if (typeof reply.helmet === 'function') {
     await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
   } else {
@@ -72,7 +72,7 @@ export const signInHref = (track: Track): string =>
 export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
   await app.register(helmet, { global: false })
-  const { login, clients, users } = app.sandbox
+  const { login, clients, users, tracks } = app.sandbox
 
   const showSignIn = async (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
     sendPage(reply, status, signInPage({
@@ -84,19 +84,27 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       login: typed
     }), track)
 
+  /** Where "Go back to the shop" leads: the track's stored redirect_uri's origin, never a URL from the request. */
+  const shopOf = async (request: FastifyRequest): Promise<ShopLink | undefined> => {
+    const trackId = (request.query as { track_id?: unknown }).track_id ?? (request.body as { track_id?: unknown } | undefined)?.track_id
+    const track = typeof trackId === 'string' ? await tracks.find(trackId) : undefined
+    const client = track === undefined ? undefined : clients.get(track.client_id)
+    return track === undefined || client === undefined ? undefined : { name: client.name, origin: new URL(track.redirect_uri).origin }
+  }
+
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message))
+    if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message, await shopOf(request)))
     if (error instanceof StoreUnavailableError) {
       request.log.warn({ err: error }, 'login page: store unavailable')
       return sendPage(reply, 503, errorPage('Sandbox unavailable', 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.'))
     }
     if ((error as { validation?: unknown }).validation !== undefined) {
-      return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.'))
+      return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.', await shopOf(request)))
     }
     // A body the server could not read (too large, not a form, broken): the sender's mistake, not ours.
     const status = error instanceof ProviderError ? error.status : (error as { statusCode?: number }).statusCode
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendPage(reply, status, errorPage('Cannot read the form', 'The form arrived in a shape the sandbox cannot read. Go back to the shop and start again.'))
+      return sendPage(reply, status, errorPage('Cannot read the form', 'The form arrived in a shape the sandbox cannot read. Go back to the shop and start again.', await shopOf(request)))
     }
     request.log.error({ err: error }, 'login page failed')
     return sendPage(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))

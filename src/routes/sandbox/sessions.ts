@@ -11,7 +11,7 @@ const LogoutReply = Type.Object({
 
 /** A user's Freedom ID session ending, and the back-channel calls it makes to the clients' revoke_uri. */
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users, tokens, clients, deliveries } = app.sandbox
+  const { users, tokens, clients, deliveries, selfUrl } = app.sandbox
 
   app.post('/users/:user_id/logout', {
     schema: {
@@ -27,8 +27,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const ended = await tokens.endSession(user.id)
     const started = []
     for (const pair of ended) {
-      const target = clients.get(pair.client_id)?.revoke_uri
-      if (target !== undefined) started.push(await deliveries.send({ target, body: { id: pair.id }, client_id: pair.client_id, user_id: user.id }))
+      const revokeUri = clients.get(pair.client_id)?.revoke_uri
+      if (revokeUri === undefined) continue
+      // A path names this sandbox itself (the bundled client's built-in receiver).
+      const target = revokeUri.startsWith('/') ? `${selfUrl()}${revokeUri}` : revokeUri
+      started.push(await deliveries.send({ target, body: { id: pair.id }, client_id: pair.client_id, user_id: user.id }))
     }
     return { user_id: user.id, tokens_ended: ended.length, deliveries: started }
   })
