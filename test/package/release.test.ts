@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { parse } from 'yaml'
-import { workflowErrors } from '../helpers/workflow.js'
+import { workflowErrors } from '../docs/workflow.js'
 
 /*
  * The release workflow, checked as far as can be without GitHub: it passes GitHub's own
