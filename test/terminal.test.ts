@@ -66,10 +66,13 @@ async function traffic (run: Spawned): Promise<string[]> {
   return run.stdout().split('\n').filter((line) => line !== '')
 }
 
+/** The bundled clients, as many as the banner counts. */
+const CLIENTS = (JSON.parse(readFileSync(new URL('../fixtures/clients.json', import.meta.url), 'utf8')) as unknown[]).length
+
 const BANNER = [
   /^Freedom ID sandbox listening on http:\/\/127\.0\.0\.1:\d+$/,
   /^ {2}login links point at http:\/\/localhost:\d+$/,
-  /^ {2}fixtures: .+ \(2 clients, \d+ users\)$/,
+  new RegExp(String.raw`^ {2}fixtures: .+ \(${CLIENTS} clients, \d+ users\)$`),
   /^ {2}store: memory /
 ]
 

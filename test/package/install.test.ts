@@ -102,7 +102,7 @@ if (!existsSync(join(ROOT, 'dist/index.cjs')) || !existsSync(join(ROOT, 'dist/cl
     let out = ''
     child.stdout.on('data', (chunk) => { out += String(chunk) })
     for (let i = 0; i < 300 && !/store: /.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 50))
-    t.match(out, `fixtures: ${join(project, 'node_modules', pkg.name, 'fixtures')} (2 clients,`)
+    t.match(out, `fixtures: ${join(project, 'node_modules', pkg.name, 'fixtures')} (${(JSON.parse(await readFile(new URL('../../fixtures/clients.json', import.meta.url), 'utf8')) as unknown[]).length} clients,`)
     const url = /listening on (\S+)/.exec(out)![1]!
     t.equal((await fetch(`${url}/health`)).status, 200)
     child.kill('SIGTERM')
