@@ -1,6 +1,6 @@
 import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
-import { DEMO, testApp } from '../../helpers/app.js'
+import { DEMO, INVALID_TOKEN, NO_TOKEN, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, exchange } from '../../helpers/flow.js'
 import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../../helpers/oidc.js'
 
@@ -96,10 +96,11 @@ t.test('userinfo: sub plus the granted fields, for an OIDC access token', async 
     }, method)
   }
 
-  for (const authorization of [undefined, 'Bearer nope', 'Basic abc']) {
+  const cases: Array<[string | undefined, string]> = [[undefined, NO_TOKEN], ['Bearer nope', INVALID_TOKEN], ['Basic abc', NO_TOKEN], ['Bearer', INVALID_TOKEN]]
+  for (const [authorization, challenge] of cases) {
     const res = await app.inject({ method: 'GET', url: '/api/v1/oidc/userinfo', headers: authorization === undefined ? {} : { authorization } })
     t.equal(res.statusCode, 401, String(authorization))
-    t.equal(res.headers['www-authenticate'], 'Bearer realm="Freedom ID sandbox"')
+    t.equal(res.headers['www-authenticate'], challenge, String(authorization))
     t.same(res.json(), { error: { message: 'Unauthenticated.', code: 100401 } })
   }
 
