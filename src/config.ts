@@ -116,6 +116,14 @@ export const SETTINGS = {
     shown: 'PUBLIC_URL',
     help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz"
   },
+  oidcErrors: {
+    env: 'OIDC_ERRORS',
+    flag: 'oidc-errors',
+    schema: Type.Union([Type.Literal('oauth'), Type.Literal('envelope')], { default: 'oauth' }),
+    expected: '"oauth" or "envelope"',
+    shown: 'oauth',
+    help: 'OIDC token endpoint errors: oauth = RFC 6749 {error, error_description}; envelope = Freedom ID\'s'
+  },
   signingKey: {
     env: 'SIGNING_KEY',
     flag: 'signing-key',
@@ -175,6 +183,7 @@ export const ConfigSchema = Type.Object({
   sandboxToken: Type.Optional(SETTINGS.sandboxToken.schema),
   journal: SETTINGS.journal.schema,
   issuer: Type.Optional(SETTINGS.issuer.schema),
+  oidcErrors: SETTINGS.oidcErrors.schema,
   signingKey: Type.Optional(SETTINGS.signingKey.schema),
   store: SETTINGS.store.schema,
   storePrefix: SETTINGS.storePrefix.schema,

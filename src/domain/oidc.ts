@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { ProviderError } from '../errors.js'
+import { OAuthError, ProviderError } from '../errors.js'
 import type { ClientRegistry } from './clients.js'
 import type { CodeService } from './codes.js'
 import type { Client } from './fixtures.js'
@@ -117,11 +117,42 @@ export interface OidcGrantResult {
 export interface OidcService {
   /** `grant_type=authorization_code`: a code from `/openid`, for its own client, redirect_uri and PKCE verifier. */
   exchange(clientId: string, input: { code: string, redirectUri: string, codeVerifier?: string }): Promise<OidcGrantResult>
-  /** `grant_type=refresh_token`: rotates the pair (the old refresh token dies) and signs a new id_token, without nonce. */
-  refresh(clientId: string, refreshToken: string): Promise<OidcGrantResult>
+  /**
+   * `grant_type=refresh_token`: rotates the pair (the old refresh token dies) and signs a new
+   * id_token, without nonce. A `scope` may repeat the grants or name fewer, never more.
+   */
+  refresh(clientId: string, refreshToken: string, scope?: string): Promise<OidcGrantResult>
 }
 
 export const INVALID_REFRESH_TOKEN = 'Invalid refresh_token.'
+
+/**
+ * invalid_grant (RFC 6749 section 5.2) for every way a grant can be wrong, each saying which;
+ * `envelope` is Freedom ID's reading of the same refusal (OIDC_ERRORS=envelope).
+ */
+const invalidGrant = (description: string, envelope = new ProviderError('badRequest', description)) =>
+  new OAuthError('invalid_grant', description, envelope)
+
+const invalidCode = () => invalidGrant('The code is unknown, used, expired, or was issued to another client.', new ProviderError('invalidAuthorizationCode'))
+const invalidRefreshToken = () =>
+  invalidGrant('The refresh_token is unknown, used, expired, or was issued to another client.', new ProviderError('badRequest', INVALID_REFRESH_TOKEN))
+
+/** Why a refresh request's scope is refused (RFC 6749 section 6: never beyond what was granted), if it is. */
+export function scopeProblem (scope: string | undefined, granted: readonly Grant[]): string | undefined {
+  if (scope === undefined) return undefined
+  const words = [...new Set(scope.split(/\s+/).filter((word) => word !== ''))]
+  const beyond = words.filter((word) => !granted.includes(word as Grant))
+  if (beyond.length > 0) return `The scope goes beyond what the refresh_token was granted (${granted.join(' ')}): ${beyond.join(', ')}.`
+  if (!words.includes('openid')) return 'The scope must include openid.'
+  return undefined
+}
+
+/** The grants a refresh asks for: the scope's words in the original order, or all of them. */
+const narrowed = (scope: string | undefined, granted: Grant[]): Grant[] | undefined => {
+  if (scope === undefined) return undefined
+  const words = new Set(scope.split(/\s+/))
+  return granted.filter((grant) => words.has(grant))
+}
 
 export function createOidcService (deps: { codes: CodeService, tokens: TokenService, tracks: TrackService, idTokens: IdTokenService }): OidcService {
   const { codes, tokens, tracks, idTokens } = deps
@@ -140,24 +171,26 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
   return {
     async exchange (clientId, input) {
       const found = await codes.find(input.code, clientId, 'oidc')
-      if (found === undefined) throw new ProviderError('invalidAuthorizationCode')
+      if (found === undefined) throw invalidCode()
       const binding = found.oidc!
-      if (binding.redirect_uri !== input.redirectUri) throw new ProviderError('badRequest', 'The redirect_uri differs from the one of the authorization request.')
+      if (binding.redirect_uri !== input.redirectUri) throw invalidGrant('The redirect_uri differs from the one of the authorization request.')
       const pkce = verifierProblem(binding.code_challenge, input.codeVerifier)
-      if (pkce !== undefined) throw new ProviderError('badRequest', pkce)
+      if (pkce !== undefined) throw invalidGrant(pkce)
       // Checked before it is used up, so a bad request takes nothing away; a racing second use gets nothing.
       const code = await codes.redeem(input.code, clientId, 'oidc')
-      if (code === undefined) throw new ProviderError('invalidAuthorizationCode')
+      if (code === undefined) throw invalidCode()
       const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
       const track = await tracks.find(code.track_id)
       if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
       return result(record, binding.nonce)
     },
-    async refresh (clientId, refreshToken) {
+    async refresh (clientId, refreshToken, scope) {
       const old = await tokens.findRefresh(refreshToken)
-      if (old === undefined || old.client_id !== clientId) throw new ProviderError('badRequest', INVALID_REFRESH_TOKEN)
-      const record = await tokens.refresh(refreshToken)
-      if (record === undefined) throw new ProviderError('badRequest', INVALID_REFRESH_TOKEN)
+      if (old === undefined || old.client_id !== clientId) throw invalidRefreshToken()
+      const beyond = scopeProblem(scope, old.grants)
+      if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
+      const record = await tokens.refresh(refreshToken, narrowed(scope, old.grants))
+      if (record === undefined) throw invalidRefreshToken()
       return result(record)
     }
   }

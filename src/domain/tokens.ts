@@ -19,8 +19,11 @@ export interface TokenRecord {
 
 export interface TokenService {
   issue(input: Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants'>): Promise<TokenRecord>
-  /** A new pair for a live refresh token, which dies at once (a racing second use gets nothing). */
-  refresh(refreshToken: string): Promise<TokenRecord | undefined>
+  /**
+   * A new pair for a live refresh token, which dies at once (a racing second use gets nothing);
+   * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset).
+   */
+  refresh(refreshToken: string, grants?: Grant[]): Promise<TokenRecord | undefined>
   findAccess(accessToken: string): Promise<TokenRecord | undefined>
   /**
    * The user's Freedom ID session ends: every pair of theirs with a live access or refresh token
@@ -75,10 +78,10 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
 
   return {
     issue,
-    async refresh (refreshToken) {
+    async refresh (refreshToken, grants) {
       const old = await refresh.take(refreshToken)
       if (old === undefined) return undefined
-      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: old.grants })
+      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants })
     },
     findAccess: (accessToken) => access.get(accessToken),
     async endSession (userId) {

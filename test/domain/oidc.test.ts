@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createOidcService, s256, verifierProblem } from '../../src/domain/oidc.js'
-import { ProviderError } from '../../src/errors.js'
+import { OAuthError } from '../../src/errors.js'
 import { DEMO, testApp } from '../helpers/app.js'
 import { CALLBACK, CHALLENGE, NONCE, VERIFIER, oidcApprove } from '../helpers/oidc.js'
 
@@ -21,8 +21,8 @@ t.test('two exchanges of one code at once: exactly one wins', async (t) => {
   const results = await Promise.allSettled([1, 2, 3].map(() => oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK })))
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
   for (const result of results.filter((r) => r.status === 'rejected')) {
-    t.ok(result.reason instanceof ProviderError)
-    t.match(result.reason, { status: 400, code: 100101, message: 'Invalid authorization_code.' })
+    t.ok(result.reason instanceof OAuthError)
+    t.match(result.reason, { status: 400, error: 'invalid_grant', envelope: { status: 400, code: 100101, message: 'Invalid authorization_code.' } })
   }
 })
 
@@ -33,7 +33,7 @@ t.test('two refreshes of one token at once: exactly one wins', async (t) => {
   t.equal(first.trackId.length, 36)
   const results = await Promise.allSettled([1, 2].map(() => oidc.refresh(DEMO.id, first.reply.refresh_token)))
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
-  t.match(results.find((r) => r.status === 'rejected'), { reason: { status: 400, code: 100400, message: 'Invalid refresh_token.' } })
+  t.match(results.find((r) => r.status === 'rejected'), { reason: { status: 400, error: 'invalid_grant', envelope: { status: 400, code: 100400, message: 'Invalid refresh_token.' } } })
 })
 
 t.test('the code carries what the token request must match; the OAuth2 flow\'s codes carry nothing', async (t) => {
