@@ -115,13 +115,16 @@ export interface OidcGrantResult {
 }
 
 export interface OidcService {
-  /** `grant_type=authorization_code`: a code from `/openid`, for its own client, redirect_uri and PKCE verifier. */
-  exchange(clientId: string, input: { code: string, redirectUri: string, codeVerifier?: string }): Promise<OidcGrantResult>
+  /**
+   * `grant_type=authorization_code`: a code from `/openid`, for its own client, redirect_uri and
+   * PKCE verifier; `issuer` is the id_token's `iss`.
+   */
+  exchange(clientId: string, input: { code: string, redirectUri: string, codeVerifier?: string, issuer: string }): Promise<OidcGrantResult>
   /**
    * `grant_type=refresh_token`: rotates the pair (the old refresh token dies) and signs a new
    * id_token, without nonce. A `scope` may repeat the grants or name fewer, never more.
    */
-  refresh(clientId: string, refreshToken: string, scope?: string): Promise<OidcGrantResult>
+  refresh(clientId: string, input: { refreshToken: string, scope?: string, issuer: string }): Promise<OidcGrantResult>
 }
 
 export const INVALID_REFRESH_TOKEN = 'Invalid refresh_token.'
@@ -157,13 +160,13 @@ const narrowed = (scope: string | undefined, granted: Grant[]): Grant[] | undefi
 export function createOidcService (deps: { codes: CodeService, tokens: TokenService, tracks: TrackService, idTokens: IdTokenService }): OidcService {
   const { codes, tokens, tracks, idTokens } = deps
 
-  const result = async (record: TokenRecord, nonce?: string): Promise<OidcGrantResult> => ({
+  const result = async (record: TokenRecord, iss: string, nonce?: string): Promise<OidcGrantResult> => ({
     reply: {
       access_token: record.access_token,
       expires_in: (record.access_expires_at - record.issued_at) / 1000,
       refresh_token: record.refresh_token,
       token_type: 'Bearer',
-      id_token: await idTokens.sign({ sub: record.user_id, aud: record.client_id, nonce })
+      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce })
     },
     trackId: record.track_id
   })
@@ -182,16 +185,16 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
       const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
       const track = await tracks.find(code.track_id)
       if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
-      return result(record, binding.nonce)
+      return result(record, input.issuer, binding.nonce)
     },
-    async refresh (clientId, refreshToken, scope) {
+    async refresh (clientId, { refreshToken, scope, issuer }) {
       const old = await tokens.findRefresh(refreshToken)
       if (old === undefined || old.client_id !== clientId) throw invalidRefreshToken()
       const beyond = scopeProblem(scope, old.grants)
       if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
       const record = await tokens.refresh(refreshToken, narrowed(scope, old.grants))
       if (record === undefined) throw invalidRefreshToken()
-      return result(record)
+      return result(record, issuer)
     }
   }
 }

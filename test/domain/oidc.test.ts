@@ -4,6 +4,7 @@ import { OAuthError } from '../../src/errors.js'
 import { DEMO, testApp } from '../helpers/app.js'
 import { CALLBACK, CHALLENGE, NONCE, VERIFIER, oidcApprove } from '../helpers/oidc.js'
 
+const ISS = 'http://sandbox.test'
 const serviceOf = (app: Awaited<ReturnType<typeof testApp>>['app']) => createOidcService(app.sandbox)
 
 t.test('S256 as RFC 7636 appendix B computes it', async (t) => {
@@ -18,7 +19,7 @@ t.test('two exchanges of one code at once: exactly one wins', async (t) => {
   const { app } = await testApp(t)
   const oidc = serviceOf(app)
   const { code } = await oidcApprove(app)
-  const results = await Promise.allSettled([1, 2, 3].map(() => oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK })))
+  const results = await Promise.allSettled([1, 2, 3].map(() => oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK, issuer: ISS })))
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
   for (const result of results.filter((r) => r.status === 'rejected')) {
     t.ok(result.reason instanceof OAuthError)
@@ -29,9 +30,9 @@ t.test('two exchanges of one code at once: exactly one wins', async (t) => {
 t.test('two refreshes of one token at once: exactly one wins', async (t) => {
   const { app } = await testApp(t)
   const oidc = serviceOf(app)
-  const first = await oidc.exchange(DEMO.id, { code: (await oidcApprove(app)).code, redirectUri: CALLBACK })
+  const first = await oidc.exchange(DEMO.id, { code: (await oidcApprove(app)).code, redirectUri: CALLBACK, issuer: ISS })
   t.equal(first.trackId.length, 36)
-  const results = await Promise.allSettled([1, 2].map(() => oidc.refresh(DEMO.id, first.reply.refresh_token)))
+  const results = await Promise.allSettled([1, 2].map(() => oidc.refresh(DEMO.id, { refreshToken: first.reply.refresh_token, issuer: ISS })))
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
   t.match(results.find((r) => r.status === 'rejected'), { reason: { status: 400, error: 'invalid_grant', envelope: { status: 400, code: 100400, message: 'Invalid refresh_token.' } } })
 })

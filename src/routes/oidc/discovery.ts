@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { GRANTS } from '../../domain/grants.js'
 import { UserInfoSchema } from '../../domain/users.js'
 import { OIDC_TOKEN_PATHS } from './token.js'
+import { oidcAddress } from './issuer.js'
 import { OIDC_USERINFO_PATH } from './userinfo.js'
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration'
@@ -11,7 +12,7 @@ export const JWKS_PATH = '/.well-known/jwks.json'
 const Strings = Type.Array(Type.String())
 
 export const DiscoverySchema = Type.Object({
-  issuer: Type.String({ description: 'ISSUER, or PUBLIC_URL: the iss of every id_token' }),
+  issuer: Type.String({ description: 'ISSUER, or PUBLIC_URL, or (neither set) the address the client used: the iss of the id_tokens it gets' }),
   authorization_endpoint: Type.String(),
   token_endpoint: Type.String(),
   userinfo_endpoint: Type.String(),
@@ -66,7 +67,10 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { idTokens } = app.sandbox
   app.get(DISCOVERY_PATH, {
     schema: { summary: 'OIDC discovery document', tags: ['oidc'], response: { 200: DiscoverySchema } }
-  }, async () => discoveryDocument(app.sandbox.publicUrl(), idTokens.issuer()))
+  }, async (request) => {
+    const { base, issuer } = oidcAddress(app.sandbox, request)
+    return discoveryDocument(base, issuer)
+  })
 
   app.get(JWKS_PATH, {
     schema: { summary: 'The public key that signs id_tokens (JWKS)', tags: ['oidc'], response: { 200: JwksSchema } }

@@ -5,6 +5,7 @@ import { createOidcService } from '../../domain/oidc.js'
 import { ErrorEnvelope, OAuthErrorBody, ValidationEnvelope } from '../../errors.js'
 import { attributeName } from '../../plugins/validation.js'
 import { oidcClientAuth } from './client-auth.js'
+import { oidcAddress } from './issuer.js'
 import { missingParameters, tokenErrorHandler } from './token-errors.js'
 
 /** The documented path, and the docs' literal one (a broken join in their generator), which clients may have copied. */
@@ -80,9 +81,10 @@ export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const missing = missingFields(body)
       if (missing !== undefined) throw missing
       const clientId = request.client!.client_id
+      const { issuer } = oidcAddress(app.sandbox, request)
       const { reply, trackId } = body.grant_type === 'authorization_code'
-        ? await oidc.exchange(clientId, { code: body.code!, redirectUri: body.redirect_uri!, codeVerifier: optional(body.code_verifier) })
-        : await oidc.refresh(clientId, body.refresh_token!, optional(body.scope))
+        ? await oidc.exchange(clientId, { code: body.code!, redirectUri: body.redirect_uri!, codeVerifier: optional(body.code_verifier), issuer })
+        : await oidc.refresh(clientId, { refreshToken: body.refresh_token!, scope: optional(body.scope), issuer })
       request.trackId = trackId
       return reply
     })
