@@ -33,8 +33,13 @@ t.test('the discovery document describes the whole flow', async (t) => {
     scopes_supported: ['openid', 'read.email', 'read.emails', 'read.phone', 'read.phones', 'read.date_of_birth', 'read.firstname', 'read.lastname',
       'read.patronymic', 'read.gender', 'read.country', 'read.nationality', 'read.identifier', 'read.profile', 'read.cards'],
     code_challenge_methods_supported: ['S256'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'id', 'firstname', 'lastname', 'patronymic', 'date_of_birth', 'gender',
-      'country', 'nationality', 'identifier', 'phone', 'phones', 'email', 'emails', 'cards']
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'auth_time', 'id', 'firstname', 'lastname', 'patronymic', 'date_of_birth', 'gender',
+      'country', 'nationality', 'identifier', 'phone', 'phones', 'email', 'emails', 'cards'],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false
   })
 })
 

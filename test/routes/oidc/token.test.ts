@@ -31,9 +31,9 @@ t.test('the code buys tokens and an id_token, in the documented shape', async (t
   const { payload, header } = await verifyIdToken(app, body.id_token, { issuer: 'http://sandbox.test', audience: DEMO.id })
   const kid = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys[0].kid
   t.same(header, { alg: 'RS256', typ: 'JWT', kid })
-  t.same(payload, { iss: 'http://sandbox.test', sub: AIGERIM, aud: DEMO.id, exp: 1893456000 + 604800, iat: 1893456000, nonce: NONCE },
-    "the docs' claims, in their order, on the sandbox clock")
-  t.same(Object.keys(payload), ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce'])
+  t.same(payload, { iss: 'http://sandbox.test', sub: AIGERIM, aud: DEMO.id, exp: 1893456000 + 604800, iat: 1893456000, nonce: NONCE, auth_time: 1893456000 },
+    "the docs' claims, in their order, on the sandbox clock, then auth_time")
+  t.same(Object.keys(payload), ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'auth_time'])
 
   const user = await userData(app, body.access_token)
   t.equal(user.statusCode, 200, 'the OAuth2 user endpoint takes the OIDC access token')
@@ -96,8 +96,8 @@ t.test('refresh_token grant: rotation and a fresh id_token without nonce', async
   t.not(second.access_token, first.access_token)
   t.not(second.refresh_token, first.refresh_token)
   const { payload } = await verifyIdToken(app, second.id_token)
-  t.same(payload, { iss: 'http://sandbox.test', sub: AIGERIM, aud: DEMO.id, exp: 1893456060 + 604800, iat: 1893456060 },
-    'same iss, sub and aud; a new iat; no nonce (OIDC Core 12.2)')
+  t.same(payload, { iss: 'http://sandbox.test', sub: AIGERIM, aud: DEMO.id, exp: 1893456060 + 604800, iat: 1893456060, auth_time: 1893456000 },
+    'same iss, sub, aud and auth_time; a new iat; no nonce (OIDC Core 12.2)')
   t.same((await userData(app, second.access_token)).json().id, AIGERIM)
 
   const replay = await oidcToken(app, { body: { grant_type: 'refresh_token', refresh_token: first.refresh_token } })
