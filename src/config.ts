@@ -113,7 +113,7 @@ export const SETTINGS = {
     flag: 'issuer',
     schema: Type.String({ format: 'http-url' }),
     expected: 'an absolute http(s) URL',
-    shown: 'PUBLIC_URL',
+    shown: 'PUBLIC_URL, else the address used',
     help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz"
   },
   oidcErrors: {

@@ -195,6 +195,9 @@ def clock():
     behind = id_token()
     out['behind'] = failure(lambda: id_token_claims(doc, behind))
     out['behind_with_leeway'] = failure(lambda: id_token_claims(doc, behind, leeway=60))
+    advance(3605 - 600)
+    old = id_token()
+    out['max_age_behind'] = failure(lambda: id_token_claims(doc, old, max_age=300))
     return out
 
 

@@ -16,6 +16,9 @@ export const AIGERIM = { id: '5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01', phone: '+77
 export const DANIYAR = '8c2f1e3d-6a7b-4d9e-8f10-3a2b1c0d9e02'
 export const SCOPE = 'openid read.email read.firstname'
 
+/** Debian's python3, which has python3-authlib: the pyenv python3 first on PATH does not. */
+export const PYTHON = '/usr/bin/python3'
+
 export type Mode = 'default settings' | 'PUBLIC_URL behind a proxy'
 export const MODES: Mode[] = ['default settings', 'PUBLIC_URL behind a proxy']
 
