@@ -205,14 +205,16 @@ const narrowed = (scope: string | undefined, granted: Grant[]): Grant[] | undefi
 export function createOidcService (deps: { codes: CodeService, tokens: TokenService, tracks: TrackService, idTokens: IdTokenService }): OidcService {
   const { codes, tokens, tracks, idTokens } = deps
 
-  const result = async (record: TokenRecord, iss: string, nonce?: string): Promise<OidcGrantResult> => ({
+  // A code or pair stored without auth_time (by an older replica) counts from its issue.
+  const authTime = (record: { auth_time?: number }, issuedAtMs: number): number => record.auth_time ?? unixSeconds(issuedAtMs)
+
+  const result = async (record: TokenRecord, iss: string, authTime: number, nonce?: string): Promise<OidcGrantResult> => ({
     reply: {
       access_token: record.access_token,
       expires_in: (record.access_expires_at - record.issued_at) / 1000,
       refresh_token: record.refresh_token,
       token_type: 'Bearer',
-      // A pair from before auth_time was kept (another replica's, say) counts from its issue.
-      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime: record.auth_time ?? unixSeconds(record.issued_at) })
+      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime })
     },
     trackId: record.track_id
   })
@@ -231,7 +233,7 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
       const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants, auth_time: binding.auth_time })
       const track = await tracks.find(code.track_id)
       if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
-      return result(record, input.issuer, binding.nonce)
+      return result(record, input.issuer, authTime(binding, record.issued_at), binding.nonce)
     },
     async refresh (clientId, { refreshToken, scope, issuer }) {
       const old = await tokens.findRefresh(refreshToken)
@@ -240,7 +242,7 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
       if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
       const record = await tokens.refresh(refreshToken, narrowed(scope, old.grants))
       if (record === undefined) throw invalidRefreshToken()
-      return result(record, issuer)
+      return result(record, issuer, authTime(old, old.issued_at))
     }
   }
 }

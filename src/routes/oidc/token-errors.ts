@@ -38,13 +38,14 @@ function asOAuthError (error: unknown, request: FastifyRequest): OAuthError | un
   if (error instanceof OAuthError) return error
   const e = error as Partial<FastifyError>
   if (e.validation !== undefined) return fromValidation(error as FastifyError, request.body)
-  const status = error instanceof ProviderError ? error.status : e.statusCode
-  if (!(error instanceof Error) || status === undefined || status < 400 || status >= 500) return undefined
+  // Anything that is not a 4xx (a 5xx, or no status at all: a lost store, a bug) is not the client's.
+  const status = error instanceof ProviderError ? error.status : e.statusCode ?? 500
+  if (status >= 500) return undefined
   switch (e.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return refusal('invalid_request', 'Send the parameters as application/x-www-form-urlencoded (or JSON).', error)
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return refusal('invalid_request', 'The request body is larger than 64 KiB.', error)
-    case 'FST_ERR_CTP_INVALID_JSON_BODY': return refusal('invalid_request', 'The request body is not valid JSON.', error)
-    default: return refusal('invalid_request', error instanceof ProviderError ? error.message : `The request body cannot be read: ${error.message}`, error)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return refusal('invalid_request', 'Send the parameters as application/x-www-form-urlencoded (or JSON).', error as Error)
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return refusal('invalid_request', 'The request body is larger than 64 KiB.', error as Error)
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return refusal('invalid_request', 'The request body is not valid JSON.', error as Error)
+    default: return refusal('invalid_request', error instanceof ProviderError ? error.message : `The request body cannot be read: ${e.message}`, error as Error)
   }
 }
 
