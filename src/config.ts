@@ -74,7 +74,7 @@ export const SETTINGS = {
     schema: Type.Union([Type.Literal('http'), Type.Literal('200')], { default: 'http' }),
     expected: '"http" or "200"',
     shown: 'http',
-    help: 'http: errors carry 4xx/5xx statuses; 200: every error body comes with HTTP 200'
+    help: 'http: errors carry 4xx/5xx statuses; 200: every envelope comes with HTTP 200 (not OIDC_ERRORS=oauth\'s)'
   },
   seed: {
     env: 'SEED',
