@@ -2,6 +2,7 @@ import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { CLOCK_START_S, DEMO, KITAP, testApp } from '../../helpers/app.js'
 import { AIGERIM, DANIYAR, PASSWORD } from '../../helpers/flow.js'
+import { startRedis, uniquePrefix } from '../../helpers/redis.js'
 import { CALLBACK, NONCE, STATE, codeGrant, oidcToken, openidUrl, verifyIdToken, type Params } from '../../helpers/oidc.js'
 
 /**
@@ -223,4 +224,19 @@ t.test('login_hint prefills the login field, escaped; what the user types wins',
   const retry = await b.signIn({ track_id: trackId, login: 'typed@example.com', password: 'nope' })
   t.match(retry.body, 'value="typed@example.com"')
   t.notMatch(retry.body, 'value="+77015550101"')
+})
+
+t.test('on Redis, a sign-in made on one replica lets another answer prompt=none; a logout on a third ends it', async (t) => {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  const shared = { store: redis.url, storePrefix: uniquePrefix('sign-in') }
+  const [a, b, c] = await Promise.all([testApp(t, shared), testApp(t, shared), testApp(t, shared)])
+  const onA = browser(a!.app)
+  await onA.login()
+  const onB = browser(b!.app)
+  onB.cookie = onA.cookie
+  const silent = callbackOf(await onB.openid({ prompt: 'none' }))
+  t.equal((await idTokenOf(b!.app, silent.searchParams.get('code')!)).auth_time, CLOCK_START_S, 'B reuses the sign-in A made')
+  await c!.app.inject({ method: 'POST', url: `/__sandbox/users/${AIGERIM}/logout` })
+  t.match((await onB.openid({ prompt: 'none' })).headers.location, /error=login_required/, 'C ended it for every replica')
 })
