@@ -50,7 +50,7 @@ export const SETTINGS = {
     schema: Type.String({ format: 'http-url' }),
     expected: 'an absolute http(s) URL',
     shown: 'http://localhost:<port>',
-    help: 'base of the login links, for a sandbox behind a proxy or a container name'
+    help: 'base of the login links, for a sandbox behind a proxy or a container name; also fixes the OIDC issuer and endpoints (with neither PUBLIC_URL nor ISSUER set, they follow the Host the client used)'
   },
   fixturesDir: {
     env: 'FIXTURES_DIR',
@@ -113,8 +113,8 @@ export const SETTINGS = {
     flag: 'issuer',
     schema: Type.String({ format: 'http-url' }),
     expected: 'an absolute http(s) URL',
-    shown: 'PUBLIC_URL, else the address used',
-    help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz"
+    shown: 'PUBLIC_URL, else the Host used',
+    help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz; with neither ISSUER nor PUBLIC_URL set, it follows the Host the client used"
   },
   oidcErrors: {
     env: 'OIDC_ERRORS',

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
+import { SETTINGS } from '../../../src/config.js'
 import { plainHost } from '../../../src/routes/oidc/issuer.js'
-import { DEMO, DEMO_AUTH, INVALID_TOKEN, NO_TOKEN, testApp } from '../../helpers/app.js'
+import { AUTHORIZE, DEMO, DEMO_AUTH, INVALID_TOKEN, NO_TOKEN, authorizeBody, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, exchange } from '../../helpers/flow.js'
 import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../../helpers/oidc.js'
 
@@ -156,6 +157,15 @@ t.test('neither PUBLIC_URL nor ISSUER: discovery and iss follow the Host the cli
   t.equal((await verifyIdToken(app, first.id_token, { issuer: 'http://127.0.0.1:8080' })).payload.iss, 'http://127.0.0.1:8080', 'iss: the token request\'s Host')
   const refreshed = await token('localhost:8080', { grant_type: 'refresh_token', refresh_token: first.refresh_token })
   t.equal((await verifyIdToken(app, refreshed.id_token)).payload.iss, 'http://localhost:8080', 'a refresh at another address gets that issuer')
+
+  const link = await app.inject({ method: 'POST', url: AUTHORIZE, headers: { host: '127.0.0.1:8080', authorization: DEMO_AUTH, 'content-type': 'application/json' }, payload: authorizeBody })
+  t.match(link.json().redirect_uri, /^http:\/\/localhost:8080\/login\?track_id=/, 'the OAuth2 login links stay at the default address (docs/settings.md)')
+})
+
+t.test('--help says what neither ISSUER nor PUBLIC_URL set means, as docs/settings.md does', async (t) => {
+  t.match(SETTINGS.issuer.help, /with neither ISSUER nor PUBLIC_URL set, it follows the Host the client used/)
+  t.match(SETTINGS.issuer.shown, /^PUBLIC_URL, else the Host used$/)
+  t.match(SETTINGS.publicUrl.help, /fixes the OIDC issuer and endpoints \(with neither PUBLIC_URL nor ISSUER set, they follow the Host the client used\)/)
 })
 
 t.test('PUBLIC_URL, or ISSUER alone: fixed, whatever the Host', async (t) => {
