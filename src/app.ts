@@ -16,6 +16,7 @@ import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
 import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
+import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { createTokenService } from './domain/tokens.js'
 import { createTrackService } from './domain/tracks.js'
 import { createUserDirectory } from './domain/users.js'
@@ -106,7 +107,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     tracks,
     codes,
     tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
-    login: createLoginFlow({ tracks, users, codes }),
+    login: createLoginFlow({ tracks, users, codes, clock }),
+    signInSessions: createSignInSessions({ store, clock, ids }),
     kyc: createKycService({ store, clock }),
     journal: createJournal({ store, enabled: config.journal === 'on' }),
     faults: createFaultQueue({ store }),

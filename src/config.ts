@@ -52,7 +52,7 @@ export const SETTINGS = {
     schema: Type.String({ format: 'http-url' }),
     expected: 'an absolute http(s) URL',
     shown: 'http://localhost:<port>',
-    help: 'base of the login links, for a sandbox behind a proxy or a container name'
+    help: 'base of the login links, for a sandbox behind a proxy or a container name; also fixes the OIDC issuer and endpoints (with neither PUBLIC_URL nor ISSUER set, they follow the Host the client used)'
   },
   fixturesDir: {
     env: 'FIXTURES_DIR',
@@ -76,7 +76,7 @@ export const SETTINGS = {
     schema: Type.Union([Type.Literal('http'), Type.Literal('200')], { default: 'http' }),
     expected: '"http" or "200"',
     shown: 'http',
-    help: 'http: errors carry 4xx/5xx statuses; 200: every error body comes with HTTP 200'
+    help: 'http: errors carry 4xx/5xx statuses; 200: every envelope comes with HTTP 200 (not OIDC_ERRORS=oauth\'s)'
   },
   seed: {
     env: 'SEED',
@@ -115,8 +115,16 @@ export const SETTINGS = {
     flag: 'issuer',
     schema: Type.String({ format: 'http-url' }),
     expected: 'an absolute http(s) URL',
-    shown: 'PUBLIC_URL',
-    help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz"
+    shown: 'PUBLIC_URL, else the Host used',
+    help: "the OIDC issuer (iss), e.g. production's https://passport.freedompay.kz; with neither ISSUER nor PUBLIC_URL set, it follows the Host the client used"
+  },
+  oidcErrors: {
+    env: 'OIDC_ERRORS',
+    flag: 'oidc-errors',
+    schema: Type.Union([Type.Literal('oauth'), Type.Literal('envelope')], { default: 'oauth' }),
+    expected: '"oauth" or "envelope"',
+    shown: 'oauth',
+    help: 'OIDC token endpoint errors: oauth = RFC 6749 {error, error_description}; envelope = Freedom ID\'s'
   },
   signingKey: {
     env: 'SIGNING_KEY',
@@ -185,6 +193,7 @@ export const ConfigSchema = Type.Object({
   sandboxToken: Type.Optional(SETTINGS.sandboxToken.schema),
   journal: SETTINGS.journal.schema,
   issuer: Type.Optional(SETTINGS.issuer.schema),
+  oidcErrors: SETTINGS.oidcErrors.schema,
   signingKey: Type.Optional(SETTINGS.signingKey.schema),
   store: SETTINGS.store.schema,
   storePrefix: SETTINGS.storePrefix.schema,

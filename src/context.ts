@@ -10,6 +10,7 @@ import type { Ids } from './domain/ids.js'
 import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
+import type { SignInSessions } from './domain/sign-in-sessions.js'
 import type { Store } from './domain/store.js'
 import type { TokenService } from './domain/tokens.js'
 import type { TrackService } from './domain/tracks.js'
@@ -27,6 +28,8 @@ export interface SandboxContext {
   codes: CodeService
   tokens: TokenService
   login: LoginFlow
+  /** Browsers' Freedom ID sign-ins (the login page's cookie), for prompt=none. */
+  signInSessions: SignInSessions
   kyc: KycService
   journal: Journal
   faults: FaultQueue

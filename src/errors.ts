@@ -70,3 +70,47 @@ export class ValidationFailed extends Error {
 }
 
 export const envelope = (message: string, code: number) => ({ error: { message, code } })
+
+/** RFC 6749 section 5.2: what the OIDC token endpoint answers (by default), each with its HTTP status. */
+export const OAUTH_TOKEN_ERRORS = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400
+} as const
+
+export type OAuthErrorCode = keyof typeof OAUTH_TOKEN_ERRORS
+
+export const OAuthErrorBody = Type.Object({
+  error: Type.Union(Object.keys(OAUTH_TOKEN_ERRORS).map((code) => Type.Literal(code))),
+  error_description: Type.String()
+}, { $id: 'OAuthErrorBody', description: 'RFC 6749 section 5.2 (OIDC_ERRORS=oauth, the default); OIDC_ERRORS=envelope answers Freedom ID\'s envelope instead' })
+
+/** RFC 6749 allows only printable ASCII without `"` and `\` in error_description. */
+const describable = (text: string): string => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?')
+
+/**
+ * A refused token request, in both readings: the standard one (`error`, `error_description`)
+ * and Freedom ID's envelope (`envelope`), which OIDC_ERRORS=envelope answers instead.
+ */
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode
+  readonly status: number
+  readonly headers: Record<string, string>
+  /** The same refusal as the app's error handler renders it in Freedom ID's envelope. */
+  readonly envelope: Error
+
+  constructor (error: OAuthErrorCode, description: string, envelope: Error, headers: Record<string, string> = {}) {
+    super(describable(description))
+    this.name = 'OAuthError'
+    this.error = error
+    this.status = OAUTH_TOKEN_ERRORS[error]
+    this.headers = headers
+    this.envelope = envelope
+  }
+
+  body () {
+    return { error: this.error, error_description: this.message }
+  }
+}

@@ -9,6 +9,8 @@ export interface OidcBinding {
   nonce: string
   /** S256 PKCE challenge, when the authorization request carried one. */
   code_challenge?: string
+  /** When the user signed in (unix seconds): the id_token's auth_time. */
+  auth_time?: number
 }
 
 export interface CodeRecord {

@@ -1,7 +1,7 @@
 import { unixSeconds, type Clock } from './clock.js'
 import type { PublicJwk, SigningKeySource } from './signing-key.js'
 
-/** The claims of Freedom ID's id_token example, in its order. */
+/** The claims of Freedom ID's id_token example, in its order, then `auth_time` (OIDC Core 2: required when max_age was asked). */
 export interface IdTokenClaims {
   iss: string
   sub: string
@@ -9,13 +9,14 @@ export interface IdTokenClaims {
   exp: number
   iat: number
   nonce?: string
+  auth_time: number
 }
 
 export interface IdTokenService {
-  /** `iss`: ISSUER, or the sandbox's public URL. Discovery reports the same. */
+  /** The fixed `iss`: ISSUER, or the sandbox's public URL (routes/oidc/issuer.ts decides when it applies). */
   issuer(): string
   /** An RS256 id_token for this user and client, issued now on the sandbox clock. */
-  sign(input: { sub: string, aud: string, nonce?: string }): Promise<string>
+  sign(input: { iss: string, sub: string, aud: string, nonce?: string, authTime: number }): Promise<string>
   /** The public signing key, as `/.well-known/jwks.json` serves it. */
   jwks(): Promise<{ keys: PublicJwk[] }>
   /** Runs a reset of the store and keeps the signing key through it (see SigningKeySource.keepAcross). */
@@ -25,10 +26,10 @@ export interface IdTokenService {
 export function createIdTokenService (deps: { key: SigningKeySource, clock: Clock, issuer: () => string, ttlSeconds: number }): IdTokenService {
   return {
     issuer: deps.issuer,
-    async sign ({ sub, aud, nonce }) {
+    async sign ({ iss, sub, aud, nonce, authTime }) {
       const key = await deps.key()
       const iat = unixSeconds(deps.clock.now())
-      const claims: IdTokenClaims = { iss: deps.issuer(), sub, aud, exp: iat + deps.ttlSeconds, iat, ...(nonce === undefined ? {} : { nonce }) }
+      const claims: IdTokenClaims = { iss, sub, aud, exp: iat + deps.ttlSeconds, iat, ...(nonce === undefined ? {} : { nonce }), auth_time: authTime }
       const { SignJWT } = await import('jose')
       return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid }).sign(key.privateKey)
     },

@@ -1,3 +1,4 @@
+import { unixSeconds, type Clock } from './clock.js'
 import type { CodeService } from './codes.js'
 import type { User } from './fixtures.js'
 import type { Grant } from './grants.js'
@@ -55,7 +56,8 @@ export interface LoginFlow {
   usable(trackId: string): Promise<Track>
   /** Marks an issued track as opened: someone has seen the login page. */
   open(trackId: string): Promise<Track>
-  signIn(trackId: string, credentials: Credentials): Promise<SignedIn>
+  /** On an OIDC track, `authTime` (unix seconds) is when the user signed in: now, unless an earlier sign-in is reused. */
+  signIn(trackId: string, credentials: Credentials, authTime?: number): Promise<SignedIn>
   /**
    * Allow (with all asked grants, or a subset) or deny; answers the merchant redirect: with
    * `authorization_code` (or `error_code`), or on an OIDC track with `code` and `state` (or `error`).
@@ -65,7 +67,7 @@ export interface LoginFlow {
   deny(trackId: string): Promise<string>
 }
 
-export function createLoginFlow (deps: { tracks: TrackService, users: UserDirectory, codes: CodeService }): LoginFlow {
+export function createLoginFlow (deps: { tracks: TrackService, users: UserDirectory, codes: CodeService, clock: Clock }): LoginFlow {
   const { tracks, users, codes } = deps
 
   const usable = async (trackId: string): Promise<Track> => {
@@ -92,12 +94,13 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
       await tracks.save(opened)
       return opened
     },
-    async signIn (trackId, credentials) {
+    async signIn (trackId, credentials, authTime) {
       const track = await usable(trackId)
       const user = 'userId' in credentials ? await users.find(credentials.userId) : await users.authenticate(credentials.login, credentials.password)
       if (user === undefined) throw new LoginError('userId' in credentials ? 'unknown_user' : 'wrong_credentials')
       if (user.behaviour === 'locked') throw new LoginError('locked')
       const signedIn: Track = { ...track, state: 'signed_in', user_id: user.id }
+      if (track.oidc !== undefined) signedIn.oidc = { ...track.oidc, auth_time: authTime ?? unixSeconds(deps.clock.now()) }
       if (user.behaviour === 'deny_consent') return { track: signedIn, user, redirect: await deny(signedIn) }
       await tracks.save(signedIn)
       return { track: signedIn, user }
@@ -114,7 +117,7 @@ export function createLoginFlow (deps: { tracks: TrackService, users: UserDirect
         client_id: track.client_id,
         user_id: track.user_id,
         grants: given,
-        ...(oidc === undefined ? {} : { oidc: { redirect_uri: track.redirect_uri, nonce: oidc.nonce, code_challenge: oidc.code_challenge } })
+        ...(oidc === undefined ? {} : { oidc: { redirect_uri: track.redirect_uri, nonce: oidc.nonce, code_challenge: oidc.code_challenge, auth_time: oidc.auth_time } })
       })
       await tracks.save({ ...track, state: 'code_issued' })
       if (oidc !== undefined) return redirectWith(track.redirect_uri, { code: code.code, state: oidc.state })

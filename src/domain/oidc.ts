@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { ProviderError } from '../errors.js'
+import { unixSeconds } from './clock.js'
+import { OAuthError, ProviderError } from '../errors.js'
 import type { ClientRegistry } from './clients.js'
 import type { CodeService } from './codes.js'
 import type { Client } from './fixtures.js'
@@ -15,14 +16,35 @@ import type { TrackOidc, TrackService } from './tracks.js'
  */
 
 /** Every parameter `GET /openid` reads; each may appear once. */
-export const AUTHORIZATION_PARAMS = ['scope', 'state', 'response_type', 'client_id', 'redirect_uri', 'nonce', 'code_challenge', 'code_challenge_method'] as const
+export const AUTHORIZATION_PARAMS = ['scope', 'state', 'response_type', 'client_id', 'redirect_uri', 'nonce', 'code_challenge', 'code_challenge_method',
+  'prompt', 'max_age', 'login_hint'] as const
+
+/** OIDC Core 3.1.2.1. The sign-in page always asks who signs in and the consent page always asks, so all but none are met by showing them. */
+export const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'] as const
+export type Prompt = typeof PROMPT_VALUES[number]
+
+/** The longest login_hint kept: an e-mail address's limit (RFC 5321). */
+export const LOGIN_HINT_MAX = 254
 
 export type AuthorizationOutcome =
   /** Nowhere safe to send the browser (unknown client, bad redirect_uri): an error page. */
   | { outcome: 'page', message: string }
   /** A bad request from a known client to a valid redirect_uri: the error goes back there, with the state. */
   | { outcome: 'redirect', client: Client, redirectUri: string, params: Record<string, string> }
-  | { outcome: 'accepted', client: Client, redirectUri: string, grants: Grant[], oidc: TrackOidc }
+  | {
+    outcome: 'accepted'
+    client: Client
+    redirectUri: string
+    grants: Grant[]
+    oidc: TrackOidc
+    prompt: Prompt[]
+    /** Seconds: the sign-in may be no older (OIDC Core 3.1.2.1). */
+    maxAge?: number
+  }
+
+/** The parameters of an error redirect (RFC 6749 section 4.1.2.1), with the state when there is one. */
+export const errorParams = (error: string, description: string, state: string | undefined): Record<string, string> =>
+  ({ error, error_description: description, ...(state === undefined ? {} : { state }) })
 
 const text = (query: Record<string, unknown>, name: string): string | undefined => {
   const value = query[name]
@@ -37,6 +59,15 @@ const CHALLENGE = /^[A-Za-z0-9_-]{43}$/
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
 
 export const s256 = (verifier: string): string => createHash('sha256').update(verifier, 'ascii').digest('base64url')
+
+function promptOf (value: string | undefined): Prompt[] | string {
+  if (value === undefined) return []
+  const words = [...new Set(value.split(' ').filter((word) => word !== ''))]
+  const unknown = words.filter((word) => !(PROMPT_VALUES as readonly string[]).includes(word))
+  if (unknown.length > 0) return `Unsupported prompt value: ${unknown.join(', ')} (supported: ${PROMPT_VALUES.join(', ')}).`
+  if (words.includes('none') && words.length > 1) return 'prompt=none cannot be combined with other values.'
+  return words as Prompt[]
+}
 
 function challengeProblem (challenge: string | undefined, method: string | undefined): string | undefined {
   if (challenge === undefined) return method === undefined ? undefined : 'code_challenge_method was sent without a code_challenge.'
@@ -62,7 +93,7 @@ export function checkAuthorizationRequest (query: Record<string, unknown>, clien
 
   const state = text(query, 'state')
   const fail = (error: string, description: string): AuthorizationOutcome =>
-    ({ outcome: 'redirect', client, redirectUri, params: { error, error_description: description, ...(state === undefined ? {} : { state }) } })
+    ({ outcome: 'redirect', client, redirectUri, params: errorParams(error, description, state) })
   const repeated = AUTHORIZATION_PARAMS.find((name) => Array.isArray(query[name]))
   if (repeated !== undefined) return fail('invalid_request', `The ${repeated} parameter is repeated.`)
 
@@ -86,8 +117,22 @@ export function checkAuthorizationRequest (query: Record<string, unknown>, clien
   const challenge = text(query, 'code_challenge')
   const pkce = challengeProblem(challenge, text(query, 'code_challenge_method'))
   if (pkce !== undefined) return fail('invalid_request', pkce)
+  const prompt = promptOf(text(query, 'prompt'))
+  if (typeof prompt === 'string') return fail('invalid_request', prompt)
+  const maxAge = text(query, 'max_age')
+  if (maxAge !== undefined && !/^[0-9]{1,10}$/.test(maxAge)) return fail('invalid_request', 'max_age must be a whole number of seconds.')
+  const loginHint = text(query, 'login_hint')
+  if (loginHint !== undefined && loginHint.length > LOGIN_HINT_MAX) return fail('invalid_request', `login_hint is longer than ${LOGIN_HINT_MAX} characters.`)
 
-  return { outcome: 'accepted', client, redirectUri, grants, oidc: { state, nonce, ...(challenge === undefined ? {} : { code_challenge: challenge }) } }
+  return {
+    outcome: 'accepted',
+    client,
+    redirectUri,
+    grants,
+    oidc: { state, nonce, ...(challenge === undefined ? {} : { code_challenge: challenge }), ...(loginHint === undefined ? {} : { login_hint: loginHint }) },
+    prompt,
+    ...(maxAge === undefined ? {} : { maxAge: Number(maxAge) })
+  }
 }
 
 /** Why a token request's code_verifier fails the code's challenge, if it does. */
@@ -115,24 +160,61 @@ export interface OidcGrantResult {
 }
 
 export interface OidcService {
-  /** `grant_type=authorization_code`: a code from `/openid`, for its own client, redirect_uri and PKCE verifier. */
-  exchange(clientId: string, input: { code: string, redirectUri: string, codeVerifier?: string }): Promise<OidcGrantResult>
-  /** `grant_type=refresh_token`: rotates the pair (the old refresh token dies) and signs a new id_token, without nonce. */
-  refresh(clientId: string, refreshToken: string): Promise<OidcGrantResult>
+  /**
+   * `grant_type=authorization_code`: a code from `/openid`, for its own client, redirect_uri and
+   * PKCE verifier; `issuer` is the id_token's `iss`.
+   */
+  exchange(clientId: string, input: { code: string, redirectUri: string, codeVerifier?: string, issuer: string }): Promise<OidcGrantResult>
+  /**
+   * `grant_type=refresh_token`: rotates the pair (the old refresh token dies) and signs a new
+   * id_token, without nonce. A `scope` may repeat the grants or name fewer, never more.
+   */
+  refresh(clientId: string, input: { refreshToken: string, scope?: string, issuer: string }): Promise<OidcGrantResult>
 }
 
 export const INVALID_REFRESH_TOKEN = 'Invalid refresh_token.'
 
+/**
+ * invalid_grant (RFC 6749 section 5.2) for every way a grant can be wrong, each saying which;
+ * `envelope` is Freedom ID's reading of the same refusal (OIDC_ERRORS=envelope).
+ */
+const invalidGrant = (description: string, envelope = new ProviderError('badRequest', description)) =>
+  new OAuthError('invalid_grant', description, envelope)
+
+const invalidCode = () => invalidGrant('The code is unknown, used, expired, or was issued to another client.', new ProviderError('invalidAuthorizationCode'))
+const invalidRefreshToken = () =>
+  invalidGrant('The refresh_token is unknown, used, expired, or was issued to another client.', new ProviderError('badRequest', INVALID_REFRESH_TOKEN))
+
+/** Why a refresh request's scope is refused (RFC 6749 section 6: never beyond what was granted), if it is. */
+export function scopeProblem (scope: string | undefined, granted: readonly Grant[]): string | undefined {
+  if (scope === undefined) return undefined
+  const words = [...new Set(scope.split(/\s+/).filter((word) => word !== ''))]
+  const beyond = words.filter((word) => !granted.includes(word as Grant))
+  if (beyond.length > 0) return `The scope goes beyond what the refresh_token was granted (${granted.join(' ')}): ${beyond.join(', ')}.`
+  if (!words.includes('openid')) return 'The scope must include openid.'
+  return undefined
+}
+
+/** The grants a refresh asks for: the scope's words in the original order, or all of them. */
+const narrowed = (scope: string | undefined, granted: Grant[]): Grant[] | undefined => {
+  if (scope === undefined) return undefined
+  const words = new Set(scope.split(/\s+/))
+  return granted.filter((grant) => words.has(grant))
+}
+
 export function createOidcService (deps: { codes: CodeService, tokens: TokenService, tracks: TrackService, idTokens: IdTokenService }): OidcService {
   const { codes, tokens, tracks, idTokens } = deps
 
-  const result = async (record: TokenRecord, nonce?: string): Promise<OidcGrantResult> => ({
+  // A code or pair stored without auth_time (by an older replica) counts from its issue.
+  const authTime = (record: { auth_time?: number }, issuedAtMs: number): number => record.auth_time ?? unixSeconds(issuedAtMs)
+
+  const result = async (record: TokenRecord, iss: string, authTime: number, nonce?: string): Promise<OidcGrantResult> => ({
     reply: {
       access_token: record.access_token,
       expires_in: (record.access_expires_at - record.issued_at) / 1000,
       refresh_token: record.refresh_token,
       token_type: 'Bearer',
-      id_token: await idTokens.sign({ sub: record.user_id, aud: record.client_id, nonce })
+      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime })
     },
     trackId: record.track_id
   })
@@ -140,25 +222,27 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
   return {
     async exchange (clientId, input) {
       const found = await codes.find(input.code, clientId, 'oidc')
-      if (found === undefined) throw new ProviderError('invalidAuthorizationCode')
+      if (found === undefined) throw invalidCode()
       const binding = found.oidc!
-      if (binding.redirect_uri !== input.redirectUri) throw new ProviderError('badRequest', 'The redirect_uri differs from the one of the authorization request.')
+      if (binding.redirect_uri !== input.redirectUri) throw invalidGrant('The redirect_uri differs from the one of the authorization request.')
       const pkce = verifierProblem(binding.code_challenge, input.codeVerifier)
-      if (pkce !== undefined) throw new ProviderError('badRequest', pkce)
+      if (pkce !== undefined) throw invalidGrant(pkce)
       // Checked before it is used up, so a bad request takes nothing away; a racing second use gets nothing.
       const code = await codes.redeem(input.code, clientId, 'oidc')
-      if (code === undefined) throw new ProviderError('invalidAuthorizationCode')
-      const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
+      if (code === undefined) throw invalidCode()
+      const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants, auth_time: binding.auth_time })
       const track = await tracks.find(code.track_id)
       if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
-      return result(record, binding.nonce)
+      return result(record, input.issuer, authTime(binding, record.issued_at), binding.nonce)
     },
-    async refresh (clientId, refreshToken) {
+    async refresh (clientId, { refreshToken, scope, issuer }) {
       const old = await tokens.findRefresh(refreshToken)
-      if (old === undefined || old.client_id !== clientId) throw new ProviderError('badRequest', INVALID_REFRESH_TOKEN)
-      const record = await tokens.refresh(refreshToken)
-      if (record === undefined) throw new ProviderError('badRequest', INVALID_REFRESH_TOKEN)
-      return result(record)
+      if (old === undefined || old.client_id !== clientId) throw invalidRefreshToken()
+      const beyond = scopeProblem(scope, old.grants)
+      if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
+      const record = await tokens.refresh(refreshToken, narrowed(scope, old.grants))
+      if (record === undefined) throw invalidRefreshToken()
+      return result(record, issuer, authTime(old, old.issued_at))
     }
   }
 }

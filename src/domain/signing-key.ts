@@ -22,7 +22,7 @@ export interface SigningKey {
   publicJwk: PublicJwk
 }
 
-/** Made on first use: cold start stays fast, and a sandbox nobody signs in through never pays for it. */
+/** Made or read once, when first asked for (the OIDC routes ask as soon as the sandbox listens). */
 export interface SigningKeySource {
   (): Promise<SigningKey>
   /** Runs `reset` (which clears the store) and puts a generated key back after it: a reset keeps the JWKS merchants cached. */
@@ -74,7 +74,7 @@ export function parsePrivateKey (text: string): { key: KeyObject, kid?: string }
 /** The key as the signer and the JWKS use it; the kid is the JWK's own, else its RFC 7638 thumbprint. */
 export async function signingKeyFrom (privateKey: KeyObject, kid?: string): Promise<SigningKey> {
   const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' }) as { n: string, e: string }
-  // jose loads on first use: a sandbox nobody signs in through never pays for it at start.
+  // jose loads when a key is first asked for, never before the sandbox listens.
   const id = kid ?? await (await import('jose')).calculateJwkThumbprint({ kty: 'RSA', n, e })
   return { kid: id, privateKey, publicJwk: { kty: 'RSA', n, e, kid: id, alg: 'RS256', use: 'sig' } }
 }
@@ -109,7 +109,7 @@ const fixed = (load: () => Promise<SigningKey>): SigningKeySource => {
 }
 
 /**
- * A key generated on first use and kept in the store: the first replica to need it makes it, the
+ * A key generated when first asked for and kept in the store: the first replica to need it makes it, the
  * others read it (on a shared store they look again each time, so a store emptied from outside
  * still gives every replica the same key).
  */
@@ -117,8 +117,14 @@ function generated (storeOf: () => Store): SigningKeySource {
   // The store is asked for on first use: the key file, if any, is read before the store opens.
   const shared = () => storeOf().collection<string>('signing-key')
   let cached: { pem: string, key: SigningKey } | undefined
+  // One look (and at most one key made) at a time in this process, however many ask at once.
+  let pending: Promise<SigningKey> | undefined
   const current = async (): Promise<SigningKey> => {
     if (cached !== undefined && storeOf().local) return cached.key
+    pending ??= load().finally(() => { pending = undefined })
+    return pending
+  }
+  const load = async (): Promise<SigningKey> => {
     let pem = await shared().get('pem')
     if (pem === undefined) {
       const made = await generateSigningKeyPem()
@@ -142,7 +148,7 @@ function generated (storeOf: () => Store): SigningKeySource {
 /**
  * Where the id_token key comes from: SIGNING_KEY's file, read now so a bad one stops the start;
  * else under SEED the bundled sandbox key (the same JWKS on every run); else a fresh RSA 2048 key,
- * made on first use and shared through the store.
+ * made when first asked for (as the sandbox starts listening) and shared through the store.
  */
 export async function signingKeySource (settings: { signingKey?: string, seed?: string }, store: () => Store): Promise<SigningKeySource> {
   if (settings.signingKey !== undefined) {

@@ -15,12 +15,17 @@ export interface TokenRecord {
   issued_at: number
   access_expires_at: number
   refresh_expires_at: number
+  /** OIDC: when the user signed in (unix seconds), kept through refreshes for the id_token's auth_time. */
+  auth_time?: number
 }
 
 export interface TokenService {
-  issue(input: Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants'>): Promise<TokenRecord>
-  /** A new pair for a live refresh token, which dies at once (a racing second use gets nothing). */
-  refresh(refreshToken: string): Promise<TokenRecord | undefined>
+  issue(input: Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time'>): Promise<TokenRecord>
+  /**
+   * A new pair for a live refresh token, which dies at once (a racing second use gets nothing);
+   * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset).
+   */
+  refresh(refreshToken: string, grants?: Grant[]): Promise<TokenRecord | undefined>
   findAccess(accessToken: string): Promise<TokenRecord | undefined>
   /**
    * The user's Freedom ID session ends: every pair of theirs with a live access or refresh token
@@ -67,6 +72,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
       access_expires_at: now + deps.accessTtlSeconds * 1000,
       refresh_expires_at: deps.refreshTtlSeconds === undefined ? addCalendarMonth(now) : now + deps.refreshTtlSeconds * 1000
     }
+    if (input.auth_time !== undefined) record.auth_time = input.auth_time
     await access.put(record.access_token, record, record.access_expires_at)
     await refresh.put(record.refresh_token, record, record.refresh_expires_at)
     await session(record.user_id).push(record)
@@ -75,10 +81,10 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
 
   return {
     issue,
-    async refresh (refreshToken) {
+    async refresh (refreshToken, grants) {
       const old = await refresh.take(refreshToken)
       if (old === undefined) return undefined
-      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: old.grants })
+      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time })
     },
     findAccess: (accessToken) => access.get(accessToken),
     async endSession (userId) {

@@ -19,7 +19,9 @@ export const FINISHED_STATES: ReadonlySet<TrackState> = new Set(['code_issued', 
 export const TrackOidcSchema = Type.Object({
   state: Type.String({ description: 'The merchant\'s state, echoed on the redirect' }),
   nonce: Type.String({ description: 'Echoed in the id_token' }),
-  code_challenge: Type.Optional(Type.String({ description: 'PKCE S256 challenge; the token request must then send the code_verifier' }))
+  code_challenge: Type.Optional(Type.String({ description: 'PKCE S256 challenge; the token request must then send the code_verifier' })),
+  login_hint: Type.Optional(Type.String({ description: 'Prefills the login field of the sign-in page' })),
+  auth_time: Type.Optional(Type.Integer({ description: 'Once signed in: when (unix seconds), the id_token\'s auth_time' }))
 })
 
 export type TrackOidc = Static<typeof TrackOidcSchema>

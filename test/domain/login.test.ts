@@ -20,7 +20,7 @@ t.test('consent with a subset of the grants, never more', async (t) => {
   t.same((await codes.redeem(code, (await app.sandbox.tracks.find(trackId))!.client_id))?.grants, ['read.phone'])
 })
 
-t.test('an OIDC track: consent binds the code to redirect_uri, nonce and challenge, and answers code and state', async (t) => {
+t.test('an OIDC track: consent binds the code to redirect_uri, nonce, challenge and sign-in time, and answers code and state', async (t) => {
   const { app } = await testApp(t)
   const { login, codes, tracks } = app.sandbox
   const oidc = { state: 'st', nonce: 'nn', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' }
@@ -36,7 +36,7 @@ t.test('an OIDC track: consent binds the code to redirect_uri, nonce and challen
     client_id: DEMO.id,
     user_id: AIGERIM,
     grants: ['openid'],
-    oidc: { redirect_uri: 'https://shop.example/cb?x=1', nonce: 'nn', code_challenge: oidc.code_challenge },
+    oidc: { redirect_uri: 'https://shop.example/cb?x=1', nonce: 'nn', code_challenge: oidc.code_challenge, auth_time: 1893456000 },
     code,
     expires_at: Date.parse('2030-01-01T00:05:00Z')
   })

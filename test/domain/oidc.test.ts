@@ -1,9 +1,12 @@
 import t from 'tap'
+import { decodeJwt } from 'jose'
 import { createOidcService, s256, verifierProblem } from '../../src/domain/oidc.js'
-import { ProviderError } from '../../src/errors.js'
-import { DEMO, testApp } from '../helpers/app.js'
+import { OAuthError } from '../../src/errors.js'
+import { CLOCK_START_S, DEMO, testApp } from '../helpers/app.js'
+import { AIGERIM } from '../helpers/flow.js'
 import { CALLBACK, CHALLENGE, NONCE, VERIFIER, oidcApprove } from '../helpers/oidc.js'
 
+const ISS = 'http://sandbox.test'
 const serviceOf = (app: Awaited<ReturnType<typeof testApp>>['app']) => createOidcService(app.sandbox)
 
 t.test('S256 as RFC 7636 appendix B computes it', async (t) => {
@@ -18,22 +21,22 @@ t.test('two exchanges of one code at once: exactly one wins', async (t) => {
   const { app } = await testApp(t)
   const oidc = serviceOf(app)
   const { code } = await oidcApprove(app)
-  const results = await Promise.allSettled([1, 2, 3].map(() => oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK })))
+  const results = await Promise.allSettled([1, 2, 3].map(() => oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK, issuer: ISS })))
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
   for (const result of results.filter((r) => r.status === 'rejected')) {
-    t.ok(result.reason instanceof ProviderError)
-    t.match(result.reason, { status: 400, code: 100101, message: 'Invalid authorization_code.' })
+    t.ok(result.reason instanceof OAuthError)
+    t.match(result.reason, { status: 400, error: 'invalid_grant', envelope: { status: 400, code: 100101, message: 'Invalid authorization_code.' } })
   }
 })
 
 t.test('two refreshes of one token at once: exactly one wins', async (t) => {
   const { app } = await testApp(t)
   const oidc = serviceOf(app)
-  const first = await oidc.exchange(DEMO.id, { code: (await oidcApprove(app)).code, redirectUri: CALLBACK })
+  const first = await oidc.exchange(DEMO.id, { code: (await oidcApprove(app)).code, redirectUri: CALLBACK, issuer: ISS })
   t.equal(first.trackId.length, 36)
-  const results = await Promise.allSettled([1, 2].map(() => oidc.refresh(DEMO.id, first.reply.refresh_token)))
+  const results = await Promise.allSettled([1, 2].map(() => oidc.refresh(DEMO.id, { refreshToken: first.reply.refresh_token, issuer: ISS })))
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
-  t.match(results.find((r) => r.status === 'rejected'), { reason: { status: 400, code: 100400, message: 'Invalid refresh_token.' } })
+  t.match(results.find((r) => r.status === 'rejected'), { reason: { status: 400, error: 'invalid_grant', envelope: { status: 400, code: 100400, message: 'Invalid refresh_token.' } } })
 })
 
 t.test('the code carries what the token request must match; the OAuth2 flow\'s codes carry nothing', async (t) => {
@@ -43,4 +46,17 @@ t.test('the code carries what the token request must match; the OAuth2 flow\'s c
   t.equal(await app.sandbox.codes.find(code, DEMO.id), undefined, 'the default flow is oauth2')
   t.equal(await app.sandbox.codes.redeem(code, DEMO.id), undefined)
   t.ok(await app.sandbox.codes.redeem(code, DEMO.id, 'oidc'))
+})
+
+t.test('a pair or code stored without auth_time (by an older replica) counts from its issue', async (t) => {
+  const { app } = await testApp(t)
+  const pair = await app.sandbox.tokens.issue({ client_id: DEMO.id, user_id: AIGERIM, track_id: '00000000-0000-4000-8000-000000000000', grants: ['openid'] })
+  t.equal(pair.auth_time, undefined)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 90 } })
+  const { reply } = await serviceOf(app).refresh(DEMO.id, { refreshToken: pair.refresh_token, issuer: ISS })
+  t.match(decodeJwt(reply.id_token), { sub: AIGERIM, iat: CLOCK_START_S + 90, auth_time: CLOCK_START_S })
+
+  const code = await app.sandbox.codes.issue({ track_id: pair.track_id, client_id: DEMO.id, user_id: AIGERIM, grants: ['openid'], oidc: { redirect_uri: CALLBACK, nonce: NONCE } })
+  const exchanged = await serviceOf(app).exchange(DEMO.id, { code: code.code, redirectUri: CALLBACK, issuer: ISS })
+  t.match(decodeJwt(exchanged.reply.id_token), { auth_time: CLOCK_START_S + 90, nonce: NONCE }, 'and a code without one, its exchange time')
 })

@@ -140,3 +140,31 @@ t.test('a generated key lives in the store: replicas on one store sign with one 
   const fresh = await signingKeySource({}, () => createMemoryStore({ now: () => 0, sweepIntervalMs: 0 }))
   t.equal(await fresh.keepAcross(async () => 2), 2, 'nothing to keep before the first use')
 })
+
+t.test('asked for at once by many, a generated key is made once', async (t) => {
+  const store = createMemoryStore({ now: () => 0, sweepIntervalMs: 0 })
+  let adds = 0
+  const counting: Store = {
+    ...store,
+    collection<T>(name: string) {
+      const collection = store.collection<T>(name)
+      return { ...collection, add: async (key: string, value: T, expiresAt: number) => { adds++; return collection.add(key, value, expiresAt) } }
+    }
+  }
+  const source = await signingKeySource({}, () => counting)
+  const keys = await Promise.all([source(), source(), source()])
+  t.equal(adds, 1, 'one key made and stored')
+  t.equal(keys[1], keys[0])
+  t.equal(keys[2], keys[0])
+})
+
+t.test('a listening sandbox makes its key in the background, before any OIDC request', async (t) => {
+  const sandbox = await startSandbox({ logLevel: 'silent' })
+  t.teardown(() => sandbox.close())
+  const keys = sandbox.app.sandbox.store.collection<string>('signing-key')
+  const deadline = Date.now() + 20_000
+  while (await keys.get('pem') === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.match(await keys.get('pem'), /^-----BEGIN PRIVATE KEY-----/, 'the key is there with no request made')
+  const before = (await fetch(`${sandbox.url}/__sandbox/requests`).then(async (res) => res.json())) as unknown[]
+  t.same(before, [], 'nothing asked for it')
+})

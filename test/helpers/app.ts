@@ -15,6 +15,10 @@ export const KITAP = {
 
 export const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 export const DEMO_AUTH = basic(DEMO.id, DEMO.secret)
+
+/** The Bearer challenges (RFC 6750 section 3.1): no token sent; a token sent that is no good. */
+export const NO_TOKEN = 'Bearer realm="Freedom ID sandbox"'
+export const INVALID_TOKEN = 'Bearer realm="Freedom ID sandbox", error="invalid_token", error_description="The access token is unknown, expired or revoked."'
 export const KITAP_AUTH = basic(KITAP.id, KITAP.secret)
 
 /** 2030-01-01T00:00:00Z, in unix seconds. */

@@ -6,7 +6,8 @@ import { createClock } from '../../src/domain/clock.js'
 import { GRANTS } from '../../src/domain/grants.js'
 import { createMemoryStore, type Collection, type CollectionOptions, type List, type Store } from '../../src/domain/store.js'
 import type { TrackOidc } from '../../src/domain/tracks.js'
-import { VALIDATION_MESSAGE } from '../../src/errors.js'
+import { OAUTH_TOKEN_ERRORS, VALIDATION_MESSAGE } from '../../src/errors.js'
+import { OIDC_TOKEN_PATHS } from '../../src/routes/oidc/token.js'
 import { CLOCK, DEMO, DEMO_AUTH, KITAP, KITAP_AUTH, authorizeBody, basic, testApp } from './app.js'
 import { AIGERIM, DANIYAR, approve, consent, exchange, refresh, userData } from './flow.js'
 import { CALLBACK, CHALLENGE, NONCE, STATE, VERIFIER, codeGrant, oidcToken } from './oidc.js'
@@ -250,6 +251,22 @@ function envelopeProblem (body: unknown): string | undefined {
   return `unexpected envelope keys: ${Object.keys(error).join(', ')}`
 }
 
+/** The OIDC token endpoint answers its client errors in RFC 6749 section 5.2's shape (OIDC_ERRORS=oauth, the default). */
+function isOidcToken (req: Req, path: string): boolean {
+  let decoded = path
+  try { decoded = decodeURIComponent(path) } catch {}
+  return req.method.toUpperCase() === 'POST' && (OIDC_TOKEN_PATHS as readonly string[]).includes(decoded)
+}
+
+/** Why a body is not exactly an RFC 6749 token error with its status, if it is not. */
+function oauthProblem (body: unknown, status: number): string | undefined {
+  if (!isRecord(body) || !sameKeys(body, ['error', 'error_description'])) return 'the body is not {"error", "error_description"}'
+  const expected = OAUTH_TOKEN_ERRORS[body.error as keyof typeof OAUTH_TOKEN_ERRORS]
+  if (expected === undefined) return `an unknown OAuth error code ${JSON.stringify(body.error)}`
+  if (expected !== status) return `${String(body.error)} with HTTP ${status}`
+  return typeof body.error_description === 'string' && /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/.test(body.error_description) ? undefined : 'an error_description RFC 6749 does not allow'
+}
+
 const LEAKS: Array<[string, RegExp]> = [
   ['a stack frame', /\bat (?:async )?\S+ \(\S*:\d+:\d+\)|\bat (?:file:|node:|\/)\S*:\d+:\d+/],
   ['node_modules', /node_modules/],
@@ -401,9 +418,14 @@ export class World {
       return { problems, rejected: true }
     }
     if (kind === 'html') problems.push('a login page answered an error that is not an HTML page')
+    // Its status is part of the standard error, so ERROR_STATUS leaves it alone; a 5xx stays the envelope.
+    const standard = isOidcToken(req, path) && status >= 400 && status < 500
     if (!json) problems.push(`an error with the content type "${type}"`)
-    else if (!head && !isReadyProbe(req.url)) this.envelopeProblems(body, status, problems)
-    if (this.mode.errorStatus === '200' && status !== 200) problems.push(`ERROR_STATUS=200, yet HTTP ${status}`)
+    else if (standard && !head) {
+      const problem = oauthProblem(body, status)
+      if (problem !== undefined) problems.push(problem)
+    } else if (!head && !isReadyProbe(req.url)) this.envelopeProblems(body, status, problems)
+    if (this.mode.errorStatus === '200' && status !== 200 && !standard) problems.push(`ERROR_STATUS=200, yet HTTP ${status}`)
     if (this.mode.errorStatus === 'http' && status < 400) problems.push(`an error envelope with HTTP ${status}`)
     return { problems, rejected: true }
   }

@@ -11,6 +11,7 @@ import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage, type ShopLink } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
 import { ProviderError } from '../../errors.js'
+import { sessionIdOf, setSessionCookie } from './session-cookie.js'
 
 const ERROR_TITLES: Record<LoginError['kind'], string> = {
   unknown_track: 'Unknown login link',
@@ -72,7 +73,7 @@ export const signInHref = (track: Track): string =>
 export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
   await app.register(helmet, { global: false })
-  const { login, clients, users, tracks } = app.sandbox
+  const { login, clients, users, clock, signInSessions, tracks } = app.sandbox
 
   const showSignIn = async (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
     sendPage(reply, status, signInPage({
@@ -81,7 +82,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       grants: track.grants,
       personas: await users.all(),
       error,
-      login: typed
+      // OIDC's login_hint prefills the field until the user types something else.
+      login: typed ?? track.oidc?.login_hint
     }), track)
 
   /** Where "Go back to the shop" leads: the track's stored redirect_uri's origin, never a URL from the request. */
@@ -148,13 +150,23 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     else if (typed.trim() !== '' && password !== '') credentials = { login: typed, password }
     else return refuse(reply, track, 422, 'Enter your phone number or e-mail and your password.', typed)
     try {
-      const signedIn = await login.signIn(trackId, credentials)
+      const authTime = unixSeconds(clock.now())
+      const signedIn = await login.signIn(trackId, credentials, authTime)
+      setSessionCookie(reply, await signInSessions.start(signedIn.user.id, authTime))
       return reply.redirect(signedIn.redirect ?? `/login/consent?${new URLSearchParams({ track_id: trackId })}`, 303)
     } catch (error) {
       if (error instanceof LoginError && SIGN_IN_FAILURES.has(error.kind)) return refuse(reply, track, error.status, error.message, typed)
       throw error
     }
   })
+
+  /** What this browser's sign-in allowed, so that a later prompt=none needs no page. */
+  const rememberConsent = async (request: FastifyRequest<{ Body: { track_id: string } }>) => {
+    const sessionId = sessionIdOf(request)
+    const track = sessionId === undefined ? undefined : await tracks.find(request.body.track_id)
+    if (track?.state !== 'code_issued' || track.user_id !== (await signInSessions.find(sessionId!))?.user_id) return
+    await signInSessions.rememberConsent(sessionId!, track.client_id, track.grants)
+  }
 
   app.get('/login/consent', {
     schema: {
@@ -177,7 +189,9 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     try {
-      return reply.redirect(await login.consent(request.body.track_id, request.body.decision), 303)
+      const redirect = await login.consent(request.body.track_id, request.body.decision)
+      await rememberConsent(request)
+      return reply.redirect(redirect, 303)
     } catch (error) {
       if (error instanceof LoginError && error.kind === 'not_signed_in') {
         return refuse(reply, await login.usable(request.body.track_id), error.status, error.message)

@@ -6,7 +6,7 @@ import { formatMicroTimestamp } from '../../domain/clock.js'
 import type { KycStatus } from '../../domain/kyc.js'
 import type { TokenRecord } from '../../domain/tokens.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
-import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 import { tooDeep } from '../../plugins/json-depth.js'
 
 const RequestId = Type.String({ format: 'uuid', description: "The partner's own id for the request (a UUID)" })
@@ -96,7 +96,7 @@ export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tokenOf = new WeakMap<FastifyRequest, TokenRecord>()
   app.addHook('onRequest', async (request) => {
     const token = await tokens.findAccess(bearerToken(request))
-    if (token === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    if (token === undefined) throw invalidToken()
     tokenOf.set(request, token)
     // For the request journal, as on the other Bearer routes.
     request.client = clients.get(token.client_id)

@@ -3,8 +3,8 @@ import { Type, type TObject } from '@sinclair/typebox'
 import type { FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import { COUNTRY_PATTERN, PHONE_PATTERN } from '../../domain/fixtures.js'
 import { DEFAULT_PASSWORD, LoginTaken, type ProfileFields, type UserDirectory } from '../../domain/users.js'
-import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'
-import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
+import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 import { attributeName, laravelErrors } from '../../plugins/validation.js'
 
 // Whitespace alone is no value (Laravel trims strings, then `required` fails).
@@ -89,7 +89,7 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ids, tokens, users } = app.sandbox
   // Credentials first, as everywhere: a bad token with a bad body answers 401.
   const accessToken = async (request: FastifyRequest): Promise<void> => {
-    if (await tokens.findAccess(bearerToken(request)) === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    if (await tokens.findAccess(bearerToken(request)) === undefined) throw invalidToken()
   }
   const response = { 200: ProvisioningReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
 

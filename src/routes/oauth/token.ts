@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { formatProviderTimestamp } from '../../domain/clock.js'
 import type { TokenRecord } from '../../domain/tokens.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
-import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 
 export const TokenReply = Type.Object({
   id: Type.String({ description: 'Token id, a UUID v7 (what a revoke_uri later receives)' }),
@@ -57,7 +57,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const record = await tokens.refresh(bearerToken(request))
-    if (record === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    if (record === undefined) throw invalidToken()
     request.client = clients.get(record.client_id)
     request.trackId = record.track_id
     return reply(record)

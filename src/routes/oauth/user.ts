@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserInfoSchema, userInfo } from '../../domain/users.js'
-import { ErrorEnvelope, ProviderError } from '../../errors.js'
-import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+import { ErrorEnvelope } from '../../errors.js'
+import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { clients, tokens, users } = app.sandbox
@@ -15,7 +15,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const token = await tokens.findAccess(bearerToken(request))
     const user = token === undefined ? undefined : await users.get(token.user_id)
-    if (token === undefined || user === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+    if (token === undefined || user === undefined) throw invalidToken()
     request.client = clients.get(token.client_id)
     request.trackId = token.track_id
     reply.header('cache-control', 'no-store')

@@ -1,13 +1,23 @@
 import type { FastifyRequest } from 'fastify'
 import type { ClientRegistry } from '../../domain/clients.js'
 import type { Client } from '../../domain/fixtures.js'
-import { ProviderError } from '../../errors.js'
+import { OAuthError, ProviderError } from '../../errors.js'
 
-export const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="Freedom ID sandbox"' }
+/** As the OAuth2 endpoints' (@fastify/basic-auth) challenge: RFC 7617's charset included. */
+export const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="Freedom ID sandbox", charset="UTF-8"' }
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+=*) *$/i
 
-const unauthenticated = () => new ProviderError('unauthenticated', undefined, BASIC_CHALLENGE)
+const FAILED = 'Client authentication failed: unknown client_id or wrong client_secret.'
+const MISSING = 'Client authentication is required: HTTP Basic (client_secret_basic), or client_id and client_secret in the body (client_secret_post).'
+
+/**
+ * invalid_client. RFC 6749 section 5.2 asks for the challenge when the client tried the
+ * Authorization header (or sent nothing); a client_secret_post failure gets the 401 alone.
+ * Freedom ID's reading keeps the challenge on every 401.
+ */
+const unauthenticated = (description: string, challenge: boolean) =>
+  new OAuthError('invalid_client', description, new ProviderError('unauthenticated', undefined, BASIC_CHALLENGE), challenge ? BASIC_CHALLENGE : {})
 
 /** application/x-www-form-urlencoded decoding; undefined for broken percent-encoding. */
 function formDecode (value: string): string | undefined {
@@ -25,9 +35,10 @@ function formDecode (value: string): string | undefined {
  */
 export function clientFromBasic (header: string, clients: ClientRegistry): Client {
   const match = BASIC.exec(header)
-  const decoded = match === null ? '' : Buffer.from(match[1]!, 'base64').toString('utf8')
+  if (match === null) throw unauthenticated('The Authorization header is not HTTP Basic: send Basic base64(client_id:client_secret).', true)
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
-  if (colon === -1) throw unauthenticated()
+  if (colon === -1) throw unauthenticated('The Basic credentials have no colon: send base64(client_id:client_secret).', true)
   const id = decoded.slice(0, colon)
   const secret = decoded.slice(colon + 1)
   const client = clients.verify(id, secret)
@@ -35,7 +46,7 @@ export function clientFromBasic (header: string, clients: ClientRegistry): Clien
   const formId = formDecode(id)
   const formSecret = formDecode(secret)
   const decodedClient = formId === undefined || formSecret === undefined ? undefined : clients.verify(formId, formSecret)
-  if (decodedClient === undefined) throw unauthenticated()
+  if (decodedClient === undefined) throw unauthenticated(FAILED, true)
   return decodedClient
 }
 
@@ -53,8 +64,9 @@ export function oidcClientAuth (clients: ClientRegistry) {
       if (request.client !== undefined) return
       const body = (request.body ?? {}) as { client_id?: unknown, client_secret?: unknown }
       const { client_id: id, client_secret: secret } = body
+      if (id === undefined && secret === undefined) throw unauthenticated(MISSING, true)
       const client = typeof id === 'string' && typeof secret === 'string' ? clients.verify(id, secret) : undefined
-      if (client === undefined) throw unauthenticated()
+      if (client === undefined) throw unauthenticated(FAILED, false)
       request.client = client
     }
   }

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { GRANTS } from '../../domain/grants.js'
+import { PROMPT_VALUES } from '../../domain/oidc.js'
 import { UserInfoSchema } from '../../domain/users.js'
 import { OIDC_TOKEN_PATHS } from './token.js'
+import { oidcAddress } from './issuer.js'
 import { OIDC_USERINFO_PATH } from './userinfo.js'
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration'
@@ -11,7 +13,7 @@ export const JWKS_PATH = '/.well-known/jwks.json'
 const Strings = Type.Array(Type.String())
 
 export const DiscoverySchema = Type.Object({
-  issuer: Type.String({ description: 'ISSUER, or PUBLIC_URL: the iss of every id_token' }),
+  issuer: Type.String({ description: 'ISSUER, or PUBLIC_URL, or (neither set) the address the client used: the iss of the id_tokens it gets' }),
   authorization_endpoint: Type.String(),
   token_endpoint: Type.String(),
   userinfo_endpoint: Type.String(),
@@ -24,7 +26,12 @@ export const DiscoverySchema = Type.Object({
   token_endpoint_auth_methods_supported: Strings,
   scopes_supported: Strings,
   code_challenge_methods_supported: Strings,
-  claims_supported: Strings
+  prompt_values_supported: Strings,
+  claims_supported: Strings,
+  claim_types_supported: Strings,
+  claims_parameter_supported: Type.Boolean(),
+  request_parameter_supported: Type.Boolean(),
+  request_uri_parameter_supported: Type.Boolean()
 })
 
 /** Only the public members: even if a private key object reached the reply, the serializer would drop d, p, q, dp, dq, qi. */
@@ -39,7 +46,7 @@ export const JwksSchema = Type.Object({
   }))
 })
 
-const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce']
+const ID_TOKEN_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'auth_time']
 
 /** Everything a standard OIDC client needs to run the flow from the issuer's URL alone. */
 export function discoveryDocument (baseUrl: string, issuer: string) {
@@ -57,7 +64,13 @@ export function discoveryDocument (baseUrl: string, issuer: string) {
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     scopes_supported: ['openid', ...GRANTS.filter((grant) => grant !== 'openid')],
     code_challenge_methods_supported: ['S256'],
-    claims_supported: [...ID_TOKEN_CLAIMS, ...Object.keys(UserInfoSchema.properties)]
+    prompt_values_supported: [...PROMPT_VALUES],
+    claims_supported: [...ID_TOKEN_CLAIMS, ...Object.keys(UserInfoSchema.properties)],
+    claim_types_supported: ['normal'],
+    // Stated, because OIDC Discovery 3 defaults request_uri_parameter_supported to true.
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false
   }
 }
 
@@ -66,7 +79,10 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { idTokens } = app.sandbox
   app.get(DISCOVERY_PATH, {
     schema: { summary: 'OIDC discovery document', tags: ['oidc'], response: { 200: DiscoverySchema } }
-  }, async () => discoveryDocument(app.sandbox.publicUrl(), idTokens.issuer()))
+  }, async (request) => {
+    const { base, issuer } = oidcAddress(app.sandbox, request)
+    return discoveryDocument(base, issuer)
+  })
 
   app.get(JWKS_PATH, {
     schema: { summary: 'The public key that signs id_tokens (JWKS)', tags: ['oidc'], response: { 200: JwksSchema } }

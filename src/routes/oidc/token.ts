@@ -2,9 +2,11 @@ import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import { createOidcService } from '../../domain/oidc.js'
-import { ErrorEnvelope, ValidationEnvelope, ValidationFailed, type FieldErrors } from '../../errors.js'
+import { ErrorEnvelope, OAuthErrorBody, ValidationEnvelope } from '../../errors.js'
 import { attributeName } from '../../plugins/validation.js'
 import { oidcClientAuth } from './client-auth.js'
+import { oidcAddress } from './issuer.js'
+import { missingParameters, tokenErrorHandler } from './token-errors.js'
 
 /** The documented path, and the docs' literal one (a broken join in their generator), which clients may have copied. */
 export const OIDC_TOKEN_PATHS = ['/api/v1/oidc/token', '/api/v1oidc//token'] as const
@@ -15,6 +17,7 @@ export const OidcTokenBody = Type.Object({
   redirect_uri: Type.Optional(Type.String({ description: 'authorization_code: the redirect_uri of the /openid request' })),
   code_verifier: Type.Optional(Type.String({ description: 'authorization_code: the PKCE verifier, when /openid carried a code_challenge' })),
   refresh_token: Type.Optional(Type.String({ description: 'refresh_token: a live refresh token of this client' })),
+  scope: Type.Optional(Type.String({ description: 'refresh_token: the grants again, or fewer (openid among them); never more' })),
   client_id: Type.Optional(Type.String({ description: 'client_secret_post (instead of Basic)' })),
   client_secret: Type.Optional(Type.String({ description: 'client_secret_post (instead of Basic)' }))
 }, { description: 'JSON or application/x-www-form-urlencoded' })
@@ -32,21 +35,27 @@ const REQUIRED: Record<Static<typeof OidcTokenBody>['grant_type'], Array<keyof S
   refresh_token: ['refresh_token']
 }
 
-/** The fields this grant needs, missing or empty: Laravel's wording, as every other validation error. */
-function missingFields (body: Static<typeof OidcTokenBody>): FieldErrors {
+/** The fields this grant needs, missing or empty (RFC 6749 section 3.1: an empty parameter is an omitted one). */
+function missingFields (body: Static<typeof OidcTokenBody>) {
   const missing = REQUIRED[body.grant_type].filter((field) => (body[field] ?? '') === '')
-  return Object.fromEntries(missing.map((field) => [field, [`The ${attributeName(field)} field is required.`]]))
+  if (missing.length === 0) return undefined
+  return missingParameters(missing, Object.fromEntries(missing.map((field) => [field, [`The ${attributeName(field)} field is required.`]])))
 }
 
+const optional = (value: string | undefined): string | undefined => value?.trim() === '' ? undefined : value
+
 /**
- * `POST /api/v1/oidc/token`: Basic or client_secret_post; JSON or form body. Errors keep Freedom
- * ID's envelope. Forms are parsed here only: the OAuth2 endpoints still take JSON alone.
+ * `POST /api/v1/oidc/token`: Basic or client_secret_post; JSON or form body. Errors are RFC 6749's
+ * (or with OIDC_ERRORS=envelope, Freedom ID's envelope). Forms are parsed here only: the OAuth2
+ * endpoints still take JSON alone.
  */
 export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
   const { clients, codes, tokens, tracks, idTokens } = app.sandbox
   const oidc = createOidcService({ codes, tokens, tracks, idTokens })
   const auth = oidcClientAuth(clients)
+  const reading = app.sandbox.config.oidcErrors
+  app.setErrorHandler(tokenErrorHandler(reading))
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     reply.header('pragma', 'no-cache')
@@ -63,16 +72,19 @@ export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['oidc'],
         security: [{ basic: [] }],
         body: OidcTokenBody,
-        response: { 200: OidcTokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
+        response: reading === 'oauth'
+          ? { 200: OidcTokenReply, 400: OAuthErrorBody, 401: OAuthErrorBody }
+          : { 200: OidcTokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
       }
     }, async (request) => {
       const { body } = request
       const missing = missingFields(body)
-      if (Object.keys(missing).length > 0) throw new ValidationFailed(missing)
+      if (missing !== undefined) throw missing
       const clientId = request.client!.client_id
+      const { issuer } = oidcAddress(app.sandbox, request)
       const { reply, trackId } = body.grant_type === 'authorization_code'
-        ? await oidc.exchange(clientId, { code: body.code!, redirectUri: body.redirect_uri!, codeVerifier: body.code_verifier === '' ? undefined : body.code_verifier })
-        : await oidc.refresh(clientId, body.refresh_token!)
+        ? await oidc.exchange(clientId, { code: body.code!, redirectUri: body.redirect_uri!, codeVerifier: optional(body.code_verifier), issuer })
+        : await oidc.refresh(clientId, { refreshToken: body.refresh_token!, scope: optional(body.scope), issuer })
       request.trackId = trackId
       return reply
     })

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { UserInfoSchema, userInfo } from '../../domain/users.js'
 import { ErrorEnvelope, ProviderError } from '../../errors.js'
-import { BEARER_CHALLENGE, bearerToken } from '../../plugins/bearer-auth.js'
+import { bearerChallenge, bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 
 export const OIDC_USERINFO_PATH = '/api/v1/oidc/userinfo'
 
@@ -11,8 +11,6 @@ export const OidcUserInfoSchema = Type.Object({
   sub: Type.String({ description: "The user's Freedom ID: the id_token's sub and the id below" }),
   ...UserInfoSchema.properties
 })
-
-const INSUFFICIENT_SCOPE = { 'www-authenticate': 'Bearer realm="Freedom ID sandbox", error="insufficient_scope", scope="openid"' }
 
 /**
  * The OIDC UserInfo endpoint (a sandbox addition: the docs name none). `GET /api/v1/oauth/user`
@@ -32,10 +30,10 @@ export const oidcUserInfoRoute: FastifyPluginAsyncTypebox = async (app) => {
     async handler (request, reply) {
       const token = await tokens.findAccess(bearerToken(request))
       const user = token === undefined ? undefined : await users.get(token.user_id)
-      if (token === undefined || user === undefined) throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
+      if (token === undefined || user === undefined) throw invalidToken()
       request.client = clients.get(token.client_id)
       request.trackId = token.track_id
-      if (!token.grants.includes('openid')) throw new ProviderError('forbidden', 'The access token was not granted openid.', INSUFFICIENT_SCOPE)
+      if (!token.grants.includes('openid')) throw new ProviderError('forbidden', 'The access token was not granted openid.', bearerChallenge('insufficient_scope', 'openid'))
       reply.header('cache-control', 'no-store')
       return { sub: user.id, ...userInfo(user, token.grants) }
     }

@@ -11,11 +11,11 @@ const LogoutReply = Type.Object({
 
 /** A user's Freedom ID session ending, and the back-channel calls it makes to the clients' revoke_uri. */
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users, tokens, clients, deliveries, selfUrl } = app.sandbox
+  const { users, tokens, clients, deliveries, selfUrl, signInSessions } = app.sandbox
 
   app.post('/users/:user_id/logout', {
     schema: {
-      summary: "End a user's Freedom ID session: their tokens stop working and each client with a revoke_uri is told",
+      summary: "End a user's Freedom ID session: their tokens and browser sign-ins stop working and each client with a revoke_uri is told",
       description: 'POST {revoke_uri} with {"id": "<token id>"} for each live token pair, in the background: 5 s timeout, 3 attempts (1 s, then 2 s apart). Outcomes: GET /__sandbox/deliveries.',
       tags: ['sandbox'],
       params: Type.Object({ user_id: Type.String({ description: 'The user: id, phone or e-mail' }) }),
@@ -25,6 +25,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const user = await users.find(request.params.user_id)
     if (user === undefined) throw new ProviderError('notFound', `No user ${request.params.user_id}.`)
     const ended = await tokens.endSession(user.id)
+    // The browser's sign-in ends too: prompt=none then answers login_required.
+    await signInSessions.endFor(user.id)
     const started = []
     for (const pair of ended) {
       const revokeUri = clients.get(pair.client_id)?.revoke_uri

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { readBody } from '../../../src/routes/oauth/get-profile.js'
-import { DEMO, DEMO_AUTH, KITAP_AUTH, testApp } from '../../helpers/app.js'
+import { DEMO, DEMO_AUTH, INVALID_TOKEN, KITAP_AUTH, NO_TOKEN, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, exchange } from '../../helpers/flow.js'
 
 const PROFILE = '/api/v1/oauth/get-profile'
@@ -222,18 +222,22 @@ t.test('missing, unknown and expired access tokens: 401 on both routes, before a
       app.inject({ method: 'GET', url: STATUS, headers: { ...headers, 'content-type': 'application/json' }, payload: '{not json' })
     ]
   }
-  for (const authorization of [undefined, 'Bearer nope', `Bearer ${pair.refresh_token}`, `Basic ${Buffer.from(`${DEMO.id}:${DEMO.secret}`).toString('base64')}`]) {
+  const cases: Array<[string | undefined, string]> = [[undefined, NO_TOKEN], ['Bearer nope', INVALID_TOKEN], [`Bearer ${pair.refresh_token}`, INVALID_TOKEN],
+    [`Basic ${Buffer.from(`${DEMO.id}:${DEMO.secret}`).toString('base64')}`, NO_TOKEN]]
+  for (const [authorization, challenge] of cases) {
     for (const res of await Promise.all(calls(authorization))) {
       t.equal(res.statusCode, 401, String(authorization).slice(0, 12))
-      t.equal(res.headers['www-authenticate'], 'Bearer realm="Freedom ID sandbox"')
+      t.equal(res.headers['www-authenticate'], challenge, String(authorization).slice(0, 12))
       t.equal(res.body, JSON.stringify(UNAUTHENTICATED))
     }
   }
   t.equal((await ask(app, pair.access_token)).statusCode, 200)
   t.equal((await status(app, pair.access_token)).statusCode, 200)
   await advance(app, 60)
-  t.equal((await ask(app, pair.access_token)).statusCode, 401, 'expired')
-  t.equal((await status(app, pair.access_token)).statusCode, 401, 'expired')
+  for (const res of [await ask(app, pair.access_token), await status(app, pair.access_token)]) {
+    t.equal(res.statusCode, 401, 'expired')
+    t.equal(res.headers['www-authenticate'], INVALID_TOKEN, 'expired')
+  }
 })
 
 t.test('deterministic: two apps with the same seed answer byte for byte the same', async (t) => {

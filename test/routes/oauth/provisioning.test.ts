@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { StoreUnavailableError } from '../../../src/domain/store.js'
-import { testApp } from '../../helpers/app.js'
+import { INVALID_TOKEN, NO_TOKEN, testApp } from '../../helpers/app.js'
 import { AIGERIM, DANIYAR, PASSWORD, approve, authorize, consent, exchange, openLogin, signIn, userData } from '../../helpers/flow.js'
 
 const USER = '/api/v1/oauth/user'
@@ -236,10 +236,11 @@ t.test('missing, unknown and expired access tokens: 401, before the body is look
   const unauthenticated = { error: { message: 'Unauthenticated.', code: 100401 } }
   const before = (await app.sandbox.users.all()).length
   for (const method of ['POST', 'PUT'] as const) {
-    for (const authorization of [undefined, 'Bearer nope', `Bearer ${pair.refresh_token}`, `Basic ${pair.access_token}`]) {
+    const cases: Array<[string | undefined, string]> = [[undefined, NO_TOKEN], ['Bearer nope', INVALID_TOKEN], [`Bearer ${pair.refresh_token}`, INVALID_TOKEN], [`Basic ${pair.access_token}`, NO_TOKEN]]
+    for (const [authorization, challenge] of cases) {
       const res = await app.inject({ method, url: USER, headers: authorization === undefined ? {} : { authorization }, payload: { phone: 'bad', freedom_id: DANIYAR } })
       t.equal(res.statusCode, 401, `${method} ${String(authorization).slice(0, 12)}`)
-      t.equal(res.headers['www-authenticate'], 'Bearer realm="Freedom ID sandbox"')
+      t.equal(res.headers['www-authenticate'], challenge, `${method} ${String(authorization).slice(0, 12)}`)
       t.same(res.json(), unauthenticated)
     }
   }
@@ -247,6 +248,7 @@ t.test('missing, unknown and expired access tokens: 401, before the body is look
   await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
   const expired = await provision(app, 'PUT', pair.access_token, { freedom_id: DANIYAR, firstname: 'Expired' })
   t.equal(expired.statusCode, 401, 'expired')
+  t.equal(expired.headers['www-authenticate'], INVALID_TOKEN)
   t.equal((await app.sandbox.users.get(DANIYAR))!.firstname, 'Daniyar')
   t.equal((await app.sandbox.users.all()).length, before + 1)
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEMO, DEMO_AUTH, KITAP_AUTH, basic, testApp } from '../../helpers/app.js'
+import { DEMO, DEMO_AUTH, INVALID_TOKEN, KITAP_AUTH, NO_TOKEN, basic, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, authorize, exchange, refresh, signIn, consent, userData } from '../../helpers/flow.js'
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -89,7 +89,7 @@ t.test('refresh rotates: a new pair, the old refresh token dead, the old access 
 
   const again = await refresh(app, first.refresh_token)
   t.equal(again.statusCode, 401)
-  t.equal(again.headers['www-authenticate'], 'Bearer realm="Freedom ID sandbox"')
+  t.equal(again.headers['www-authenticate'], INVALID_TOKEN, 'a dead refresh token is an invalid_token')
   t.same(again.json(), UNAUTHENTICATED)
   t.equal((await userData(app, first.access_token)).statusCode, 200, 'the old access token still works')
   t.equal((await userData(app, second.access_token)).json().id, AIGERIM, 'the new one carries the same user')
@@ -101,9 +101,12 @@ t.test('refresh: any case of Bearer, a JSON content type with no body, garbage r
   const pair = (await exchange(app, (await approve(app)).code)).json()
   const res = await app.inject({ method: 'PATCH', url: '/api/v1/oauth/token', headers: { authorization: `bearer ${pair.refresh_token}`, 'content-type': 'application/json' } })
   t.equal(res.statusCode, 200)
-  for (const authorization of [undefined, 'Bearer', `Basic ${pair.refresh_token}`, `Beareer ${pair.refresh_token}`, `Bearer ${pair.access_token}`, 'Bearer a b']) {
+  const cases: Array<[string | undefined, string]> = [[undefined, NO_TOKEN], ['Bearer', INVALID_TOKEN], [`Basic ${pair.refresh_token}`, NO_TOKEN],
+    [`Beareer ${pair.refresh_token}`, NO_TOKEN], [`Bearer ${pair.access_token}`, INVALID_TOKEN], ['Bearer a b', INVALID_TOKEN]]
+  for (const [authorization, challenge] of cases) {
     const denied = await app.inject({ method: 'PATCH', url: '/api/v1/oauth/token', headers: authorization === undefined ? {} : { authorization } })
     t.equal(denied.statusCode, 401, String(authorization).slice(0, 20))
+    t.equal(denied.headers['www-authenticate'], challenge, String(authorization).slice(0, 20))
     t.same(denied.json(), UNAUTHENTICATED)
   }
 })
@@ -112,7 +115,9 @@ t.test('an expired refresh token is dead', async (t) => {
   const { app } = await testApp(t, { refreshTtl: 120 })
   const pair = (await exchange(app, (await approve(app)).code)).json()
   await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 120 } })
-  t.equal((await refresh(app, pair.refresh_token)).statusCode, 401)
+  const expired = await refresh(app, pair.refresh_token)
+  t.equal(expired.statusCode, 401)
+  t.equal(expired.headers['www-authenticate'], INVALID_TOKEN)
 })
 
 t.test('the track moves issued -> opened -> signed_in -> code_issued -> exchanged', async (t) => {

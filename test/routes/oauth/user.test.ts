@@ -1,5 +1,5 @@
 import t from 'tap'
-import { testApp } from '../../helpers/app.js'
+import { INVALID_TOKEN, NO_TOKEN, testApp } from '../../helpers/app.js'
 import { AIGERIM, DANIYAR, approve, exchange, userData } from '../../helpers/flow.js'
 
 const aigerim = {
@@ -68,13 +68,18 @@ t.test('missing, unknown and expired access tokens: 401', async (t) => {
   const { app } = await testApp(t, { accessTtl: 60 })
   const pair = (await exchange(app, (await approve(app)).code)).json()
   const unauthenticated = { error: { message: 'Unauthenticated.', code: 100401 } }
-  for (const authorization of [undefined, 'Bearer nope', `Bearer ${pair.refresh_token}`, `Token ${pair.access_token}`]) {
+  // RFC 6750 section 3.1: no Bearer credentials, no error code; a bad token, error="invalid_token".
+  const cases: Array<[string | undefined, string]> = [[undefined, NO_TOKEN], ['Bearer nope', INVALID_TOKEN], [`Bearer ${pair.refresh_token}`, INVALID_TOKEN],
+    ['Bearer', INVALID_TOKEN], ['Bearer a b', INVALID_TOKEN], [`Token ${pair.access_token}`, NO_TOKEN]]
+  for (const [authorization, challenge] of cases) {
     const res = await app.inject({ method: 'GET', url: '/api/v1/oauth/user', headers: authorization === undefined ? {} : { authorization } })
     t.equal(res.statusCode, 401, String(authorization).slice(0, 12))
-    t.equal(res.headers['www-authenticate'], 'Bearer realm="Freedom ID sandbox"')
+    t.equal(res.headers['www-authenticate'], challenge, String(authorization).slice(0, 12))
     t.same(res.json(), unauthenticated)
   }
   t.equal((await userData(app, pair.access_token)).statusCode, 200)
   await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
-  t.equal((await userData(app, pair.access_token)).statusCode, 401, 'expired')
+  const expired = await userData(app, pair.access_token)
+  t.equal(expired.statusCode, 401, 'expired')
+  t.equal(expired.headers['www-authenticate'], INVALID_TOKEN)
 })

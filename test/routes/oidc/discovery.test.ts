@@ -1,6 +1,8 @@
 import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
-import { DEMO, testApp } from '../../helpers/app.js'
+import { SETTINGS } from '../../../src/config.js'
+import { plainHost } from '../../../src/routes/oidc/issuer.js'
+import { AUTHORIZE, DEMO, DEMO_AUTH, INVALID_TOKEN, NO_TOKEN, authorizeBody, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, exchange } from '../../helpers/flow.js'
 import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../../helpers/oidc.js'
 
@@ -32,8 +34,13 @@ t.test('the discovery document describes the whole flow', async (t) => {
     scopes_supported: ['openid', 'read.email', 'read.emails', 'read.phone', 'read.phones', 'read.date_of_birth', 'read.firstname', 'read.lastname',
       'read.patronymic', 'read.gender', 'read.country', 'read.nationality', 'read.identifier', 'read.profile', 'read.cards'],
     code_challenge_methods_supported: ['S256'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'id', 'firstname', 'lastname', 'patronymic', 'date_of_birth', 'gender',
-      'country', 'nationality', 'identifier', 'phone', 'phones', 'email', 'emails', 'cards']
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'auth_time', 'id', 'firstname', 'lastname', 'patronymic', 'date_of_birth', 'gender',
+      'country', 'nationality', 'identifier', 'phone', 'phones', 'email', 'emails', 'cards'],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false
   })
 })
 
@@ -96,10 +103,11 @@ t.test('userinfo: sub plus the granted fields, for an OIDC access token', async 
     }, method)
   }
 
-  for (const authorization of [undefined, 'Bearer nope', 'Basic abc']) {
+  const cases: Array<[string | undefined, string]> = [[undefined, NO_TOKEN], ['Bearer nope', INVALID_TOKEN], ['Basic abc', NO_TOKEN], ['Bearer', INVALID_TOKEN]]
+  for (const [authorization, challenge] of cases) {
     const res = await app.inject({ method: 'GET', url: '/api/v1/oidc/userinfo', headers: authorization === undefined ? {} : { authorization } })
     t.equal(res.statusCode, 401, String(authorization))
-    t.equal(res.headers['www-authenticate'], 'Bearer realm="Freedom ID sandbox"')
+    t.equal(res.headers['www-authenticate'], challenge, String(authorization))
     t.same(res.json(), { error: { message: 'Unauthenticated.', code: 100401 } })
   }
 
@@ -120,4 +128,64 @@ t.test('every OIDC route is in /openapi.json, from the same schemas', async (t) 
     t.ok(doc.paths[path!]?.[method!], `${method} ${path}`)
   }
   t.same(doc.paths['/api/v1/oidc/token'].post.requestBody.content['application/json'].schema.required, ['grant_type'])
+})
+
+t.test('neither PUBLIC_URL nor ISSUER: discovery and iss follow the Host the client used', async (t) => {
+  const { app } = await testApp(t, { publicUrl: undefined })
+  const discover = (host?: string) => app.inject({ method: 'GET', url: '/.well-known/openid-configuration', headers: host === undefined ? {} : { host } })
+  for (const [host, base] of [
+    ['127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['localhost:8080', 'http://localhost:8080'],
+    ['LocalHost:3000', 'http://localhost:3000'],
+    ['[::1]:8080', 'http://[::1]:8080'],
+    ['sandbox.ci.internal', 'http://sandbox.ci.internal'],
+    ['localhost:80', 'http://localhost']
+  ]) {
+    const doc = (await discover(host)).json()
+    t.same([doc.issuer, doc.authorization_endpoint, doc.token_endpoint, doc.userinfo_endpoint, doc.jwks_uri],
+      [base, `${base}/openid`, `${base}/api/v1/oidc/token`, `${base}/api/v1/oidc/userinfo`, `${base}/.well-known/jwks.json`], host!)
+  }
+  // Not a plain host[:port]: the default, never an echo of what was sent.
+  for (const host of ['evil.example/x', 'user@evil.example', 'a b', '127.1:8080', 'localhost:08080', 'localhost:99999', '[zz]:80', '[::1', 'localhost.',
+    'x:1:2', '-lead.example', `${'a'.repeat(64)}.example`, `${'abc.'.repeat(70)}example`, 'ex_ample.test', 'evil.example#', 'evil.example?x', '"><script>']) {
+    t.equal((await discover(host)).json().issuer, 'http://localhost:8080', JSON.stringify(host).slice(0, 40))
+  }
+
+  const token = async (host: string, body: Record<string, string>) =>
+    (await app.inject({ method: 'POST', url: '/api/v1/oidc/token', headers: { host, authorization: DEMO_AUTH, 'content-type': 'application/json' }, payload: body })).json()
+  const first = await token('127.0.0.1:8080', codeGrant((await oidcApprove(app)).code))
+  t.equal((await verifyIdToken(app, first.id_token, { issuer: 'http://127.0.0.1:8080' })).payload.iss, 'http://127.0.0.1:8080', 'iss: the token request\'s Host')
+  const refreshed = await token('localhost:8080', { grant_type: 'refresh_token', refresh_token: first.refresh_token })
+  t.equal((await verifyIdToken(app, refreshed.id_token)).payload.iss, 'http://localhost:8080', 'a refresh at another address gets that issuer')
+
+  const link = await app.inject({ method: 'POST', url: AUTHORIZE, headers: { host: '127.0.0.1:8080', authorization: DEMO_AUTH, 'content-type': 'application/json' }, payload: authorizeBody })
+  t.match(link.json().redirect_uri, /^http:\/\/localhost:8080\/login\?track_id=/, 'the OAuth2 login links stay at the default address (docs/settings.md)')
+})
+
+t.test('--help says what neither ISSUER nor PUBLIC_URL set means, as docs/settings.md does', async (t) => {
+  t.match(SETTINGS.issuer.help, /with neither ISSUER nor PUBLIC_URL set, it follows the Host the client used/)
+  t.match(SETTINGS.issuer.shown, /^PUBLIC_URL, else the Host used$/)
+  t.match(SETTINGS.publicUrl.help, /fixes the OIDC issuer and endpoints \(with neither PUBLIC_URL nor ISSUER set, they follow the Host the client used\)/)
+})
+
+t.test('PUBLIC_URL, or ISSUER alone: fixed, whatever the Host', async (t) => {
+  const discover = async (app: Awaited<ReturnType<typeof testApp>>['app']) =>
+    (await app.inject({ method: 'GET', url: '/.well-known/openid-configuration', headers: { host: '127.0.0.1:9999' } })).json()
+  const behindProxy = (await testApp(t, { publicUrl: 'https://sandbox.example' })).app
+  t.match(await discover(behindProxy), { issuer: 'https://sandbox.example', token_endpoint: 'https://sandbox.example/api/v1/oidc/token' })
+  const { id_token: idToken } = (await oidcToken(behindProxy, { body: codeGrant((await oidcApprove(behindProxy)).code) })).json()
+  t.equal((await verifyIdToken(behindProxy, idToken)).payload.iss, 'https://sandbox.example')
+
+  const production = (await testApp(t, { publicUrl: undefined, issuer: 'https://passport.freedompay.kz' })).app
+  t.match(await discover(production), { issuer: 'https://passport.freedompay.kz', token_endpoint: 'http://localhost:8080/api/v1/oidc/token' },
+    'ISSUER alone: the endpoints at the default address, as before')
+})
+
+t.test('plainHost: canonical host[:port] or nothing', async (t) => {
+  t.equal(plainHost(undefined), undefined, 'no Host (HTTP/1.0)')
+  t.equal(plainHost(''), undefined)
+  t.equal(plainHost('Example.TEST:443'), 'example.test:443')
+  t.equal(plainHost('[0:0:0:0:0:0:0:1]:8080'), undefined, 'IPv6 only in its canonical form')
+  t.equal(plainHost(`${'a'.repeat(63)}.example`), `${'a'.repeat(63)}.example`, 'the longest label')
+  t.equal(plainHost('x'.repeat(261)), undefined)
 })
