@@ -3,8 +3,15 @@ import type { Store } from './store.js'
 
 /** Requests kept in the journal; beyond it the oldest go first. */
 export const JOURNAL_CAP = 1000
-/** Bodies longer than this are cut (a login page is about 4 KiB). */
+/** Bodies longer than this (as JSON, or as text) are cut (a login page is about 4 KiB). */
 export const JOURNAL_BODY_LIMIT = 16 * 1024
+/**
+ * And the entries' JSON at most this many bytes in all: 1,000 entries of full-size bodies and
+ * headers would hold about 50 MB. Beyond it the oldest go first.
+ */
+export const JOURNAL_MAX_BYTES = 8 * 1024 * 1024
+/** A track_id longer than this is none (a track id is a 36-character UUID). */
+const TRACK_ID_LIMIT = 100
 
 export const JournalEntrySchema = Type.Object({
   id: Type.Integer({ description: 'Increases by one per recorded request' }),
@@ -18,9 +25,9 @@ export const JournalEntrySchema = Type.Object({
   track_id: Type.Optional(Type.String()),
   request: Type.Object({
     headers: Type.Record(Type.String(), Type.String(), { description: 'Authorization and Cookie values are redacted' }),
-    body: Type.Optional(Type.Unknown({ description: 'Parsed; password, client_secret and code_verifier redacted' }))
+    body: Type.Optional(Type.Unknown({ description: `Parsed; password, client_secret and code_verifier redacted; over ${JOURNAL_BODY_LIMIT / 1024} KiB of JSON, its text cut there and ended with …` }))
   }),
-  response: Type.Object({ body: Type.Optional(Type.Unknown({ description: 'Parsed JSON, or the text' })) }),
+  response: Type.Object({ body: Type.Optional(Type.Unknown({ description: `Parsed JSON, or the text; over ${JOURNAL_BODY_LIMIT / 1024} KiB, the text cut there and ended with …` })) }),
   fault: Type.Optional(Type.Object({ id: Type.Integer(), status: Type.Optional(Type.Integer()), delay_ms: Type.Optional(Type.Integer()), drop: Type.Optional(Type.Boolean()) }))
 })
 
@@ -66,8 +73,36 @@ export function redactBody (body: unknown): unknown {
   return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? '[redacted]' : redactBody(value)]))
 }
 
+const cut = (text: string): string => text.length > JOURNAL_BODY_LIMIT ? `${text.slice(0, JOURNAL_BODY_LIMIT)}…` : text
+
+/**
+ * A request body as the journal keeps it: redacted, and plain JSON data whatever was sent (a
+ * copy through JSON, so no value can fail the reply's serialiser later); JSON over the limit
+ * becomes its text, cut.
+ */
+export function journalBody (body: unknown): unknown {
+  if (body === undefined) return undefined
+  // A parsed body (JSON, or a form) always has a JSON text.
+  const text = JSON.stringify(redactBody(body))
+  return text.length > JOURNAL_BODY_LIMIT ? cut(text) : JSON.parse(text)
+}
+
+/** A response body as sent: parsed when it is JSON within the limit, else its text, cut. */
+export function journalResponse (payload: string, json: boolean): unknown {
+  if (payload.length > JOURNAL_BODY_LIMIT || !json) return cut(payload)
+  try {
+    return JSON.parse(payload)
+  } catch {
+    return payload
+  }
+}
+
+/** A track id as a request gave it (query, body, route), if it is one: only a short string is. */
+export const journalTrackId = (...candidates: unknown[]): string | undefined =>
+  candidates.find((value): value is string => typeof value === 'string' && value.length <= TRACK_ID_LIMIT)
+
 export function createJournal (deps: { store: Store, enabled: boolean }): Journal {
-  const list = deps.store.list<JournalEntry>('journal', JOURNAL_CAP)
+  const list = deps.store.list<JournalEntry>('journal', JOURNAL_CAP, { maxBytes: JOURNAL_MAX_BYTES })
   const ids = deps.store.counter('journal-ids')
   return {
     enabled: deps.enabled,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
-import { StoreUnavailableError, type Collection, type Counter, type List, type Store } from './store.js'
+import { StoreUnavailableError, type Collection, type Counter, type List, type ListOptions, type Store } from './store.js'
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
@@ -70,6 +70,21 @@ return dropped`
     lua: `redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)`
   },
+  /*
+   * A push into a list with a byte budget (the journal): KEYS[2] counts the bytes of its items.
+   * A push into an empty list starts the count again, so deleting the list alone resets it.
+   */
+  sandboxPushBounded: {
+    numberOfKeys: 2,
+    lua: `local length = redis.call('RPUSH', KEYS[1], ARGV[1])
+local maxLength, maxBytes = tonumber(ARGV[2]), tonumber(ARGV[3])
+local bytes = #ARGV[1]
+if length == 1 then redis.call('SET', KEYS[2], bytes) else bytes = redis.call('INCRBY', KEYS[2], bytes) end
+while length > 1 and (length > maxLength or bytes > maxBytes) do
+  bytes = redis.call('DECRBY', KEYS[2], #redis.call('LPOP', KEYS[1]))
+  length = length - 1
+end`
+  },
   // Compare-and-set at an index: replaces the item, or removes it through a tombstone ('' is no JSON).
   sandboxTakeAt: {
     numberOfKeys: 1,
@@ -95,6 +110,7 @@ interface Scripts {
   sandboxAdd(key: string, stored: string, ttl: string, now: number): Promise<number>
   sandboxSweep(keyCount: number, ...keysThenNow: Array<string | number>): Promise<number>
   sandboxPush(key: string, item: string, maxLength: number): Promise<null>
+  sandboxPushBounded(key: string, bytesKey: string, item: string, maxLength: number, maxBytes: number): Promise<null>
   sandboxTakeAt(key: string, index: number, expected: string, ...replacement: string[]): Promise<number>
   sandboxUnlock(key: string, token: string): Promise<number>
 }
@@ -217,11 +233,17 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
         }
       }
     },
-    list<T>(name: string, maxLength: number): List<T> {
+    list<T>(name: string, maxLength: number, options: ListOptions = {}): List<T> {
       const key = `${prefix}:l:${name}`
       const read = async (): Promise<string[]> => await call(redis.lrange(key, 0, -1))
+      // The hash tag puts the count in the list's slot (Redis Cluster); takeFirst does not recount: the journal never takes.
+      const bytesKey = `${key}:bytes{${key}}`
+      const { maxBytes } = options
       return {
-        async push (item) { await call(redis.sandboxPush(key, JSON.stringify(item), maxLength)) },
+        async push (item) {
+          const stored = JSON.stringify(item)
+          await call(maxBytes === undefined ? redis.sandboxPush(key, stored, maxLength) : redis.sandboxPushBounded(key, bytesKey, stored, maxLength, maxBytes))
+        },
         items: async () => (await read()).map((stored) => JSON.parse(stored) as T),
         // `match` runs here, not in Redis: read, decide, then write only if the item is still there.
         async takeFirst (match, next) {
@@ -236,7 +258,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
           }
           throw new StoreUnavailableError(`Redis at ${where}: the list ${name} kept changing; gave up after ${TAKE_FIRST_TRIES} tries`)
         },
-        async clear () { await call(redis.del(key)) }
+        async clear () { await call(redis.del(key, bytesKey)) }
       }
     },
     counter (name): Counter {

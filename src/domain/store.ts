@@ -38,6 +38,14 @@ export interface CollectionOptions {
   capScale?: number
 }
 
+export interface ListOptions {
+  /**
+   * The items' JSON may take at most this many bytes (UTF-8) in all: beyond it the oldest go
+   * first, however few are left, but the newest item always stays.
+   */
+  maxBytes?: number
+}
+
 /** An integer that starts at 0; `add` is atomic, so replicas can draw ids from one. */
 export interface Counter {
   get(): Promise<number>
@@ -53,7 +61,7 @@ export interface Store {
    */
   readonly local: boolean
   collection<T>(name: string, options?: CollectionOptions): Collection<T>
-  list<T>(name: string, maxLength: number): List<T>
+  list<T>(name: string, maxLength: number, options?: ListOptions): List<T>
   counter(name: string): Counter
   /** Runs `fn` holding the named lock: no other holder, in this process or another replica, runs meanwhile. */
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>
@@ -106,7 +114,8 @@ interface Entry { value: unknown, expiresAt: number }
 export function createMemoryStore (options: MemoryStoreOptions): Store {
   const { now, maxEntries = DEFAULT_MAX_ENTRIES, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = options
   const maps = new Map<string, Map<string, Entry>>()
-  const lists = new Map<string, unknown[]>()
+  // sizes[i] is items[i]'s JSON in bytes, kept only for lists with a byte budget.
+  const lists = new Map<string, { items: unknown[], sizes: number[], bytes: number }>()
   const counters = new Map<string, Counter>()
   // One promise chain per lock name: each holder starts when the one before it has finished.
   const locks = new Map<string, Promise<unknown>>()
@@ -172,26 +181,50 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
         size: async () => map.size
       }
     },
-    list<T>(name: string, maxLength: number): List<T> {
-      let items = lists.get(name) as T[] | undefined
-      if (items === undefined) lists.set(name, items = [])
-      const list = items
+    list<T>(name: string, maxLength: number, options: ListOptions = {}): List<T> {
+      let state = lists.get(name)
+      if (state === undefined) lists.set(name, state = { items: [], sizes: [], bytes: 0 })
+      const list = state as { items: T[], sizes: number[], bytes: number }
+      const { maxBytes = Infinity } = options
+      const budgeted = maxBytes !== Infinity
+      const sizeOf = (item: T): number => budgeted ? Buffer.byteLength(JSON.stringify(item)) : 0
+      const dropOldest = (count: number): void => {
+        list.items.splice(0, count)
+        for (const size of list.sizes.splice(0, count)) list.bytes -= size
+      }
       return {
         async push (item) {
-          list.push(item)
-          if (list.length > maxLength) list.splice(0, list.length - maxLength + Math.floor(maxLength / 100))
+          const size = sizeOf(item)
+          list.items.push(item)
+          list.sizes.push(size)
+          list.bytes += size
+          if (list.items.length > maxLength) dropOldest(list.items.length - maxLength + Math.floor(maxLength / 100))
+          let over = 0
+          for (let bytes = list.bytes; bytes > maxBytes && over < list.items.length - 1; over++) bytes -= list.sizes[over]!
+          if (over > 0) dropOldest(over)
         },
-        items: async () => [...list],
+        items: async () => [...list.items],
         async takeFirst (match, next) {
-          const index = list.findIndex(match)
+          const index = list.items.findIndex(match)
           if (index === -1) return undefined
-          const found = list[index]!
+          const found = list.items[index]!
           const replacement = next(found)
-          if (replacement === undefined) list.splice(index, 1)
-          else list[index] = replacement
+          list.bytes -= list.sizes[index]!
+          if (replacement === undefined) {
+            list.items.splice(index, 1)
+            list.sizes.splice(index, 1)
+          } else {
+            list.items[index] = replacement
+            list.sizes[index] = sizeOf(replacement)
+            list.bytes += list.sizes[index]
+          }
           return found
         },
-        async clear () { list.length = 0 }
+        async clear () {
+          list.items.length = 0
+          list.sizes.length = 0
+          list.bytes = 0
+        }
       }
     },
     counter (name) {
@@ -212,7 +245,11 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
     sweep,
     async clear () {
       for (const map of maps.values()) map.clear()
-      for (const list of lists.values()) list.length = 0
+      for (const list of lists.values()) {
+        list.items.length = 0
+        list.sizes.length = 0
+        list.bytes = 0
+      }
       for (const counter of counters.values()) await counter.set(0)
     },
     async close () {

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Fault } from '../domain/faults.js'
-import { JOURNAL_BODY_LIMIT, redactBody, redactHeaders } from '../domain/journal.js'
+import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../domain/journal.js'
 import { ERRORS, envelope } from '../errors.js'
 
 declare module 'fastify' {
@@ -27,13 +27,7 @@ export function faultBody (status: number): unknown {
 
 function parsedResponse (payload: unknown, contentType: unknown): unknown {
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return undefined
-  const text = payload.toString()
-  if (String(contentType).startsWith('application/json')) {
-    try {
-      return JSON.parse(text)
-    } catch {}
-  }
-  return text.length > JOURNAL_BODY_LIMIT ? `${text.slice(0, JOURNAL_BODY_LIMIT)}…` : text
+  return journalResponse(payload.toString(), String(contentType).startsWith('application/json'))
 }
 
 /** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
@@ -50,8 +44,8 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     status,
     duration_ms: Math.round(durationMs * 100) / 100,
     client_id: request.client?.client_id,
-    track_id: request.trackId ?? (request.query as { track_id?: string }).track_id ?? (request.body as { track_id?: string } | undefined)?.track_id,
-    request: { headers: redactHeaders(request.headers), body: redactBody(request.body) },
+    track_id: journalTrackId(request.trackId, (request.query as { track_id?: unknown }).track_id, (request.body as { track_id?: unknown } | undefined)?.track_id),
+    request: { headers: redactHeaders(request.headers), body: journalBody(request.body) },
     response: { body: responseBody },
     fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop }
   })

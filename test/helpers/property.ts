@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { createClock } from '../../src/domain/clock.js'
 import { GRANTS } from '../../src/domain/grants.js'
-import { createMemoryStore, type Collection, type CollectionOptions, type List, type Store } from '../../src/domain/store.js'
+import { createMemoryStore, type Collection, type CollectionOptions, type List, type ListOptions, type Store } from '../../src/domain/store.js'
 import type { TrackOidc } from '../../src/domain/tracks.js'
 import { OAUTH_TOKEN_ERRORS, VALIDATION_MESSAGE } from '../../src/errors.js'
 import { OIDC_TOKEN_PATHS } from '../../src/routes/oidc/token.js'
@@ -130,8 +130,8 @@ function watchedStore (now: () => number): { store: Store, watch: Watch } {
         size: () => c.size()
       }
     },
-    list<T>(name: string, maxLength: number): List<T> {
-      const l = inner.list<T>(name, maxLength)
+    list<T>(name: string, maxLength: number, options?: ListOptions): List<T> {
+      const l = inner.list<T>(name, maxLength, options)
       return {
         push: (item) => { if (name !== 'journal') wrote(`push ${name}`); return l.push(item) },
         items: () => l.items(),

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type Store } from '../../src/domain/store.js'
+import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type ListOptions, type Store } from '../../src/domain/store.js'
 import { CLOCK, DEMO_AUTH, testApp } from '../helpers/app.js'
 import { AIGERIM, approve, authorize, exchange, signIn, userData } from '../helpers/flow.js'
 
@@ -21,8 +21,8 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
       const c = inner.collection<T>(name, options)
       return { put: guard(c.put), add: guard(c.add), get: guard(c.get), take: guard(c.take), delete: guard(c.delete), size: guard(c.size) }
     },
-    list<T>(name: string, max: number) {
-      const l = inner.list<T>(name, max)
+    list<T>(name: string, max: number, options?: ListOptions) {
+      const l = inner.list<T>(name, max, options)
       return { push: guard(l.push), items: guard(l.items), takeFirst: guard(l.takeFirst), clear: guard(l.clear) }
     },
     counter: (name) => {
