@@ -1,11 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { ERRORS, ProviderError, ValidationFailed, VALIDATION_MESSAGE, envelope, type ErrorName } from '../errors.js'
+import { ERRORS, ProviderError, ValidationFailed, envelope, type ErrorName } from '../errors.js'
 import { LoginError } from '../domain/login.js'
 import { StoreUnavailableError } from '../domain/store.js'
 import { failureOf, noteFailure } from './logging.js'
-import { laravelErrors } from './validation.js'
+import { laravelErrors, validationBody } from './validation.js'
 
 export interface ErrorHandlerOptions {
   /** `200`: every error body is sent with HTTP 200, as the docs' "200 Error" label suggests. */
@@ -32,14 +32,14 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
   if (error instanceof LoginError) return { status: error.status, body: envelope(error.message, 100000 + error.status) }
   if (error instanceof StoreUnavailableError) return { ...providerBody('storeUnavailable'), headers: { 'retry-after': '1' } }
   if (error instanceof ValidationFailed) {
-    return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: error.errors } } }
+    return { status: 422, body: validationBody(error.errors) }
   }
   const e = error as Partial<FastifyError>
   if (e.validation !== undefined) {
     const part = e.validationContext!
     const schema = request.routeOptions.schema?.[part as 'body'] as { properties?: object, required?: string[] } | undefined
     const data = (request as unknown as Record<string, unknown>)[part === 'querystring' ? 'query' : part]
-    return { status: 422, body: { error: { message: VALIDATION_MESSAGE, errors: laravelErrors(e.validation, data, schema) } } }
+    return { status: 422, body: validationBody(laravelErrors(e.validation, data, schema)) }
   }
   const mapped = e.code === undefined ? undefined : BY_FASTIFY_CODE[e.code]
   if (mapped === 'unsupportedMediaType') {

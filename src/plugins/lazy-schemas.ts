@@ -1,6 +1,7 @@
 import AjvCompiler from '@fastify/ajv-compiler'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
 import type { FastifyServerOptions } from 'fastify'
+import { boundedArrays } from './validation.js'
 
 type Validate = ((data: unknown) => boolean) & { errors?: unknown }
 
@@ -20,7 +21,7 @@ export function lazyCompilers (): NonNullable<FastifyServerOptions['schemaContro
       return ((route: Parameters<typeof compile>[0]) => {
         let validate: Validate | undefined
         const lazy: Validate = (data) => {
-          validate ??= compile(route) as Validate
+          validate ??= boundedArrays(route.schema, compile(route) as Validate)
           const valid = validate(data)
           // Fastify reads a failed validation's errors from the function it called.
           lazy.errors = validate.errors

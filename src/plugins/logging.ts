@@ -48,7 +48,10 @@ export function failureOf (body: unknown): string | undefined {
   const { message, errors } = error as { message?: unknown, errors?: Record<string, string[]> }
   if (errors !== undefined) {
     const messages = Object.values(errors).flat()
-    const more = messages.length > REASON_FIELDS ? ` (and ${messages.length - REASON_FIELDS} more)` : ''
+    // A 422 lists the first fields only; its message counts the others.
+    const unlisted = typeof message === 'string' ? Number(/\(and (\d+) more errors?\)$/.exec(message)?.[1] ?? 0) : 0
+    const hidden = Math.max(0, messages.length - REASON_FIELDS) + unlisted
+    const more = hidden > 0 ? ` (and ${hidden} more)` : ''
     return shorten(messages.slice(0, REASON_FIELDS).join(' ') + more)
   }
   return typeof message === 'string' ? shorten(message) : undefined

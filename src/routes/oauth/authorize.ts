@@ -6,6 +6,9 @@ import { GrantSchema, isGrant, type Grant } from '../../domain/grants.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 import { laravelErrors } from '../../plugins/validation.js'
 
+/** Grants one request may list (there are 15; repeats are allowed): Ajv checks no more elements than this. */
+export const MAX_GRANTS = 100
+
 export const AuthorizeBody = Type.Object({
   redirect_uri: Type.String({
     format: 'http-url',
@@ -14,6 +17,7 @@ export const AuthorizeBody = Type.Object({
   }),
   grants: Type.Array(GrantSchema, {
     minItems: 1,
+    maxItems: MAX_GRANTS,
     description: 'The access rights asked for'
   })
 }, { description: 'Extra properties (such as CLIENT_ID / CLIENT_SECRET, which some doc pages list) are ignored' })
@@ -30,7 +34,8 @@ function clientPolicyErrors (body: unknown, allowsRedirect: (uri: string) => boo
     errors.push({ keyword: 'enum', instancePath: '/redirect_uri', schemaPath: '', params: {} })
   }
   if (Array.isArray(grants)) {
-    grants.forEach((grant, index) => {
+    // Past MAX_GRANTS the schema has said it all.
+    grants.slice(0, MAX_GRANTS).forEach((grant, index) => {
       if (isGrant(grant) && !allowsGrant(grant)) {
         errors.push({ keyword: 'enum', instancePath: `/grants/${index}`, schemaPath: '', params: {} })
       }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { GrantSchema } from '../../domain/grants.js'
+import { MAX_GRANTS } from '../oauth/authorize.js'
 import { LoginError, type LoginFailure, type LoginFlow } from '../../domain/login.js'
 import { TrackSchema } from '../../domain/tracks.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'
@@ -77,8 +78,8 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sandbox'],
       params: TrackParams,
       body: Type.Object({
-        user: Type.String({ minLength: 1, description: 'The user: id, phone or e-mail' }),
-        grants: Type.Optional(Type.Array(GrantSchema, { minItems: 1, description: 'A subset of the grants asked for (default: all of them)' }))
+        user: Type.String({ minLength: 1, maxLength: 255, description: 'The user: id, phone or e-mail' }),
+        grants: Type.Optional(Type.Array(GrantSchema, { minItems: 1, maxItems: MAX_GRANTS, description: 'A subset of the grants asked for (default: all of them)' }))
       }),
       response: { 200: RedirectReply, ...LoginFailures }
     }
