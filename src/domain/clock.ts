@@ -44,6 +44,24 @@ export function createClock (start?: Date, options: { offset?: Counter, realNow?
   }
 }
 
+const DAY_MS = 86_400_000
+
+/**
+ * The instants the sandbox clock may show: every route must be able to write now, and now plus
+ * the longest life it gives anything (a token, a track kept an hour past its expiry, a KYC
+ * request's 24 h), as a JWT's `exp`/`iat` (seconds since 1970, not before it) and in the
+ * provider's `Y-m-d` formats (a four-digit year). So from 1970 to the start of year 9999, less
+ * the longest span (and at least 31 days, a calendar month of refresh): a real-time clock set
+ * to the end still has the rest of that year to run.
+ */
+export interface ClockRange { earliestMs: number, latestMs: number }
+
+export function clockRange (longestSpanSeconds: number): ClockRange {
+  return { earliestMs: 0, latestMs: Date.UTC(9999, 0, 1) - Math.max(longestSpanSeconds * 1000, 31 * DAY_MS) }
+}
+
+export const inRange = (range: ClockRange, ms: number): boolean => ms >= range.earliestMs && ms <= range.latestMs
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 
 /** `2025-03-04T06:35:50.000000Z`: the token endpoints' format (whole seconds, six zero digits). */

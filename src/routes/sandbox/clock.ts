@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { clockRange, inRange } from '../../domain/clock.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 
 const DURATION = /^(\d+)([smhd])$/
@@ -26,11 +27,13 @@ export const ClockChange = Type.Object({
   }))
 })
 
-/** The span of JavaScript dates: a clock beyond it cannot be shown or compared. */
-const MAX_INSTANT_MS = 8.64e15
-
 export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { clock } = app.sandbox
+  const { clock, config } = app.sandbox
+  const range = clockRange(Math.max(config.trackTtl, config.codeTtl, config.accessTtl, config.refreshTtl ?? 0, 86_400))
+  const shown = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
+  const outside = (field: string, verb: string) => new ValidationFailed({
+    [field]: [`The ${field.charAt(0).toUpperCase()}${field.slice(1)} field ${verb} beyond the dates a clock can show: from ${shown(range.earliestMs)} to ${shown(range.latestMs)}.`]
+  })
   const reply = () => ({ now: new Date(clock.now()).toISOString(), frozen: clock.frozen })
 
   app.get('/clock', {
@@ -50,11 +53,12 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw new ValidationFailed({ set: ['Send either set or advance, not both.'] })
     }
     if (set !== undefined) {
+      if (!inRange(range, Date.parse(set))) throw outside('set', 'is')
       await clock.set(Date.parse(set))
       return reply()
     }
     const ms = parseDuration(advance!)! * 1000
-    if (!(Math.abs(clock.now() + ms) <= MAX_INSTANT_MS)) throw new ValidationFailed({ advance: ['The Advance field moves the clock beyond the dates a clock can show.'] })
+    if (!inRange(range, clock.now() + ms)) throw outside('advance', 'moves the clock')
     // An advance, not a set: two replicas advancing at once both count.
     await clock.advance(ms)
     return reply()

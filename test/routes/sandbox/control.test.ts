@@ -42,8 +42,8 @@ t.test('bad clock bodies get the validation envelope, every one naming a field, 
     [{ advance: 1.5 }, { advance: ['The selected Advance is invalid.'] }],
     [{ set: 'tomorrow' }, { set: ['The Set field must be valid.'] }],
     [[], { body: ['The request body must be a JSON object.'] }],
-    [{ advance: '99999999999999' }, { advance: ['The Advance field moves the clock beyond the dates a clock can show.'] }],
-    [{ advance: -9007199254740991 }, { advance: ['The Advance field moves the clock beyond the dates a clock can show.'] }]
+    [{ advance: '99999999999999' }, { advance: ['The Advance field moves the clock beyond the dates a clock can show: from 1970-01-01T00:00:00Z to 9998-12-01T00:00:00Z.'] }],
+    [{ advance: -9007199254740991 }, { advance: ['The Advance field moves the clock beyond the dates a clock can show: from 1970-01-01T00:00:00Z to 9998-12-01T00:00:00Z.'] }]
   ]
   for (const [payload, errors] of cases) {
     const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: payload as object })
