@@ -30,6 +30,7 @@ import openapi from './plugins/openapi.js'
 import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog, noteLoginFailure } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
+import { rewriteUrl } from './plugins/normalize-url.js'
 import { lazyCompilers } from './plugins/lazy-schemas.js'
 import { healthRoutes } from './routes/health/index.js'
 import { homeRoutes } from './routes/home/index.js'
@@ -87,6 +88,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     ajv: ajvOptions,
+    // One spelling of every target, for routing and everything after it.
+    rewriteUrl,
     schemaController: { compilersFactory: lazyCompilers() },
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,

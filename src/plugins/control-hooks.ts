@@ -17,7 +17,10 @@ declare module 'fastify' {
 /** The control API, probes and static assets are neither journaled nor faulted. */
 const UNTOUCHED = /^\/(__sandbox(\/|$)|health$|ready$|openapi\.json$|login\/assets\/)/
 
+// request.url is the normalised target (normalize-url.ts): the path routing took.
 const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0]!
+/** What the request is, as routing decided: its route's pattern, or (no route) its path. */
+const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? pathOf(request)
 
 /** The provider's envelope for any status a fault asks for. */
 export function faultBody (status: number): unknown {
@@ -52,7 +55,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!journal.enabled && faults.idle()) return
-    if (UNTOUCHED.test(pathOf(request))) return
+    if (UNTOUCHED.test(routeOf(request))) return
     if (journal.enabled) arrived.set(request, clock.now())
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
