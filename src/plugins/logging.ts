@@ -10,10 +10,39 @@ declare module 'fastify' {
   }
 }
 
-/** Query parameters whose values are credentials; they are masked in every logged URL. */
-const SECRET_PARAMS = /([?&](?:authorization_code|code|access_token|refresh_token|client_secret|password|token)=)[^&#]*/gi
+/** Query parameters whose values are credentials, or would let someone act as a user or client; masked in every logged URL. */
+export const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  'authorization_code', 'code', 'access_token', 'refresh_token', 'id_token', 'id_token_hint', 'token',
+  'client_secret', 'client_assertion', 'password', 'code_verifier'
+])
 
-export const safeUrl = (url: string): string => url.replace(SECRET_PARAMS, '$1[redacted]')
+/** A name as a server would read it: percent- and +-decoded (twice over, at most 3 times), each `a[b]` part apart, lower case. */
+function nameParts (raw: string): string[] {
+  let name = raw
+  for (let i = 0; i < 3; i++) {
+    let next: string
+    try {
+      next = decodeURIComponent(name.replaceAll('+', ' '))
+    } catch {
+      break
+    }
+    if (next === name) break
+    name = next
+  }
+  return name.toLowerCase().split(/[[\]]+/).map((part) => part.trim()).filter((part) => part !== '')
+}
+
+/** The URL with the value of every secret parameter masked, under any spelling: `%61ccess_token=`, `Access_Token[]=`, `x[code]=`. */
+export function safeUrl (url: string): string {
+  const start = url.indexOf('?')
+  if (start === -1) return url
+  const params = url.slice(start + 1).split('&').map((param) => {
+    const equals = param.indexOf('=')
+    if (equals === -1) return param
+    return nameParts(param.slice(0, equals)).some((part) => SECRET_PARAMS.has(part)) ? `${param.slice(0, equals)}=[redacted]` : param
+  })
+  return `${url.slice(0, start)}?${params.join('&')}`
+}
 
 /** Paths pino removes from any object it logs, as a second line of defence. */
 export const REDACT = [
@@ -25,7 +54,10 @@ export const REDACT = [
   '*.client_secret',
   '*.access_token',
   '*.refresh_token',
-  '*.authorization_code'
+  '*.authorization_code',
+  '*.id_token',
+  '*.code_verifier',
+  '*.client_assertion'
 ]
 
 export const INFO_OR_MORE: ReadonlySet<string> = new Set(['info', 'debug', 'trace'])
