@@ -27,7 +27,7 @@ import sharedState from './plugins/shared-state.js'
 import draining from './plugins/draining.js'
 import { tooDeep } from './plugins/json-depth.js'
 import openapi from './plugins/openapi.js'
-import errorHandler, { renderError, sendError } from './plugins/error-handler.js'
+import errorHandler, { clientErrorHandler, renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog, noteLoginFailure } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
 import { rewriteUrl } from './plugins/normalize-url.js'
@@ -94,7 +94,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
-    frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), errorStatus) }
+    frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), errorStatus) },
+    // And those of Node's HTTP parser, before any request exists.
+    clientErrorHandler
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const users = createUserDirectory(fixtures.users, store)

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
@@ -101,6 +103,44 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
     }
     return sendError(reply, providerBody('notFound', `The route ${request.method} ${path} could not be found.`), options.errorStatus)
   })
+}
+
+/** Node's limit on a request's headers (and request line), as its --max-http-header-size leaves it. */
+const HEADER_LIMIT_KIB = 16
+
+/** What Node's HTTP parser says is wrong, when it is a short phrase worth repeating (llhttp's `reason`). */
+const parserReason = (error: { reason?: unknown }): string | undefined =>
+  typeof error.reason === 'string' && /^[\x20-\x7e]{1,100}$/.test(error.reason) ? error.reason.replace(/\.$/, '') : undefined
+
+/** The envelope for a request Node's HTTP parser refused before Fastify saw it. */
+export function clientErrorBody (error: NodeJS.ErrnoException & { reason?: unknown }): { status: number, body: unknown } {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, body: envelope(`The request headers are larger than ${HEADER_LIMIT_KIB} KiB.`, 100431) }
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, body: envelope('Request timeout: the request did not arrive in time.', 100408) }
+  }
+  const reason = parserReason(error)
+  return { status: 400, body: envelope(reason === undefined ? 'The HTTP request is malformed.' : `The HTTP request is malformed: ${reason}.`, 100400) }
+}
+
+/**
+ * Fastify's clientErrorHandler: Node's parser errors (headers over the limit, a duplicate
+ * Content-Length, Content-Length with Transfer-Encoding, a bad chunk, a bad method, a bare LF, a
+ * request that never finished) in the provider's envelope with their own status, then the
+ * connection closes. The status is always the real one: ERROR_STATUS=200 concerns the answers of
+ * the API, and no request was read here.
+ */
+export function clientErrorHandler (this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  this.log.debug({ err: error }, 'HTTP parser error')
+  if (socket.writable) {
+    const { status, body } = clientErrorBody(error)
+    const text = JSON.stringify(body)
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
+  }
+  socket.destroy(error)
 }
 
 export default fp(errorHandler, { name: 'error-handler', fastify: '5.x' })
