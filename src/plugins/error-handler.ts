@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, maxHeaderSize } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -105,8 +105,8 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
   })
 }
 
-/** Node's limit on a request's headers (and request line), as its --max-http-header-size leaves it. */
-const HEADER_LIMIT_KIB = 16
+/** Node's limit on a request's headers and request line (16 KiB unless --max-http-header-size says otherwise). */
+const HEADER_LIMIT_KIB = Math.floor(maxHeaderSize / 1024)
 
 /** What Node's HTTP parser says is wrong, when it is a short phrase worth repeating (llhttp's `reason`). */
 const parserReason = (error: { reason?: unknown }): string | undefined =>
