@@ -35,7 +35,7 @@ export const ErrorEnvelope = Type.Object({
 
 export const ValidationEnvelope = Type.Object({
   error: Type.Object({
-    message: Type.String({ pattern: '^Error validating transmitted data\\.( \\(and \\d+ more errors?\\))?$', description: `${VALIDATION_MESSAGE}, then \`(and N more errors)\` when more than 10 fields failed (only the first 10 are listed)` }),
+    message: Type.String({ pattern: '^Error validating transmitted data\\.( \\(and \\d+ more errors?\\))?$', description: `${VALIDATION_MESSAGE}, then \`(and N more errors)\` when more than 20 fields failed (only the first 20 are listed)` }),
     errors: Type.Record(Type.String(), Type.Array(Type.String()))
   })
 }, { $id: 'ValidationEnvelope', description: 'Laravel-style validation errors: a list of messages per field' })

@@ -9,8 +9,8 @@ import { FORMATS } from '../domain/formats.js'
  * MAX_REPORTED_FIELDS fields, its message counting the rest as Laravel's does.
  */
 
-/** Fields one 422 names; the message counts the others: `Error validating transmitted data. (and 5 more errors)`. */
-export const MAX_REPORTED_FIELDS = 10
+/** Fields one 422 names (more than any schema has, so only array elements are left out); the message counts the others: `Error validating transmitted data. (and 5 more errors)`. */
+export const MAX_REPORTED_FIELDS = 20
 
 /** The 422 body for these field errors: the first MAX_REPORTED_FIELDS of them, and how many messages were left out. */
 export function validationBody (errors: FieldErrors): { error: { message: string, errors: FieldErrors } } {
