@@ -245,6 +245,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
           await call(maxBytes === undefined ? redis.sandboxPush(key, stored, maxLength) : redis.sandboxPushBounded(key, bytesKey, stored, maxLength, maxBytes))
         },
         items: async () => (await read()).map((stored) => JSON.parse(stored) as T),
+        last: async (count) => (await call(redis.lrange(key, -count, -1))).map((stored) => JSON.parse(stored) as T),
         // `match` runs here, not in Redis: read, decide, then write only if the item is still there.
         async takeFirst (match, next) {
           for (let attempt = 0; attempt < TAKE_FIRST_TRIES; attempt++) {

@@ -20,6 +20,8 @@ export interface Collection<T> {
 export interface List<T> {
   push(item: T): Promise<void>
   items(): Promise<T[]>
+  /** The newest `count` (at least 1) items, or all when fewer, oldest first: what a page shows of a long list. */
+  last(count: number): Promise<T[]>
   /**
    * Finds the first item that matches and replaces it with `next(item)`, or removes it when
    * that is undefined, in one step (a fault consumed once per request); answers the item found.
@@ -204,6 +206,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
           if (over > 0) dropOldest(over)
         },
         items: async () => [...list.items],
+        last: async (count) => list.items.slice(-count),
         async takeFirst (match, next) {
           const index = list.items.findIndex(match)
           if (index === -1) return undefined

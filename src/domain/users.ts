@@ -28,6 +28,11 @@ export interface UserDirectory {
   readonly fixtureCount: number
   /** The fixture users (as updated), then the provisioned ones in creation order. */
   all(): Promise<User[]>
+  /**
+   * What the login page lists: the fixture users (as updated), then the `newest` provisioned ones,
+   * newest first, and whether older ones were left out. Reads no more than that, however many there are.
+   */
+  personas(newest: number): Promise<{ users: User[], more: boolean }>
   get(id: string): Promise<User | undefined>
   /** The user whose phone or e-mail is `login`, with this password (compared in constant time). */
   authenticate(login: string, password: string): Promise<User | undefined>
@@ -113,6 +118,12 @@ export function createUserDirectory (fixtures: User[], store: Store): UserDirect
       const ids = [...fixtureById.keys(), ...await provisioned.items()]
       const users = await Promise.all(ids.map(get))
       return users.filter((user) => user !== undefined)
+    },
+    async personas (newest) {
+      const recent = await provisioned.last(newest + 1)
+      const shown = recent.slice(Math.max(0, recent.length - newest)).reverse()
+      const users = await Promise.all([...fixtureById.keys(), ...shown].map(get))
+      return { users: users.filter((user) => user !== undefined), more: recent.length > newest }
     },
     get,
     async authenticate (login, password) {

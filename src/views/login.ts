@@ -53,6 +53,8 @@ export interface SignInModel {
   trackId: string
   grants: Grant[]
   personas: User[]
+  /** True when older provisioned users were left off the list. */
+  morePersonas?: boolean
   error?: string
   login?: string
 }
@@ -85,6 +87,7 @@ ${user.behaviour === undefined ? '' : html`<span class="tag ${user.behaviour}">$
 </button></li>
 `)}</ul>
 </form>
+${model.morePersonas === true ? html`<p class="muted" data-testid="more-personas">Only the newest provisioned users are listed: sign in as any other with their phone number or e-mail and password above.</p>` : ''}
 </section>`)
 }
 

@@ -135,6 +135,7 @@ function watchedStore (now: () => number): { store: Store, watch: Watch } {
       return {
         push: (item) => { if (name !== 'journal') wrote(`push ${name}`); return l.push(item) },
         items: () => l.items(),
+        last: (count) => l.last(count),
         async takeFirst (match, next) {
           const found = await l.takeFirst(match, next)
           if (found !== undefined) wrote(`change ${name}`)

@@ -23,7 +23,7 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
     },
     list<T>(name: string, max: number, options?: ListOptions) {
       const l = inner.list<T>(name, max, options)
-      return { push: guard(l.push), items: guard(l.items), takeFirst: guard(l.takeFirst), clear: guard(l.clear) }
+      return { push: guard(l.push), items: guard(l.items), last: guard(l.last), takeFirst: guard(l.takeFirst), clear: guard(l.clear) }
     },
     counter: (name) => {
       const c = inner.counter(name)

@@ -25,6 +25,8 @@ const ERROR_TITLES: Record<LoginError['kind'], string> = {
 }
 /** Failures shown on the sign-in form itself, so the user can try again right there. */
 const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])
+/** Provisioned users the sign-in page lists after the bundled ones, newest first; the others sign in by typing. */
+export const LISTED_PROVISIONED = 20
 
 /** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
 function contentSecurityPolicy (track?: Pick<Track, 'redirect_uri'>) {
@@ -75,16 +77,19 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(helmet, { global: false })
   const { login, clients, users, clock, signInSessions, tracks } = app.sandbox
 
-  const showSignIn = async (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) =>
-    sendPage(reply, status, signInPage({
+  const showSignIn = async (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) => {
+    const personas = await users.personas(LISTED_PROVISIONED)
+    return sendPage(reply, status, signInPage({
       client: clients.get(track.client_id)!,
       trackId: track.track_id,
       grants: track.grants,
-      personas: await users.all(),
+      personas: personas.users,
+      morePersonas: personas.more,
       error,
       // OIDC's login_hint prefills the field until the user types something else.
       login: typed ?? track.oidc?.login_hint
     }), track)
+  }
 
   /** Where "Go back to the shop" leads: the track's stored redirect_uri's origin, never a URL from the request. */
   const shopOf = async (request: FastifyRequest): Promise<ShopLink | undefined> => {

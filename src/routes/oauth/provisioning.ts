@@ -7,13 +7,16 @@ import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../error
 import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 import { attributeName, laravelErrors } from '../../plugins/validation.js'
 
+/** Characters a text field may hold: Laravel's `string|max:255`, the length of a VARCHAR column. */
+export const MAX_TEXT = 255
+
 // Whitespace alone is no value (Laravel trims strings, then `required` fails).
-const Text = (description: string) => Type.String({ minLength: 1, pattern: '\\S', description })
+const Text = (description: string) => Type.String({ minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description })
 
 /** The documented fields (KZ-007 / KZ-415) in the docs' order, then the sandbox's two additions. */
 const Profile = Type.Object({
   phone: Type.String({ pattern: PHONE_PATTERN, description: '+ and 10 to 15 digits, e.g. +77015550909; unique' }),
-  email: Type.String({ format: 'email', description: 'Unique, compared case-insensitively' }),
+  email: Type.String({ format: 'email', maxLength: MAX_TEXT, description: 'Unique, compared case-insensitively' }),
   firstname: Text('First name'),
   lastname: Text('Last name'),
   date_of_birth: Type.String({ format: 'date', description: 'Y-m-d, a real day, e.g. 2000-01-01' }),
