@@ -20,4 +20,5 @@ export function normalizeUrl (url: string): string {
   return query === -1 ? decoded : decoded + start.slice(query)
 }
 
-export const rewriteUrl = (request: IncomingMessage): string => normalizeUrl(request.url ?? '/')
+// A server's request always has a url (only a client's IncomingMessage lacks one).
+export const rewriteUrl = (request: IncomingMessage): string => normalizeUrl(request.url!)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { redactBody, redactHeaders } from '../../src/domain/journal.js'
+import { JOURNAL_BODY_LIMIT, journalBody, journalResponse, journalTrackId, redactBody, redactHeaders } from '../../src/domain/journal.js'
 
 t.test('credentials are redacted, the rest is kept', async (t) => {
   t.same(redactHeaders({ authorization: 'Basic abc', cookie: 'a=b', 'proxy-authorization': 'secret', 'x-many': ['1', '2'], gone: undefined, host: 'h' }), {
@@ -9,4 +9,18 @@ t.test('credentials are redacted, the rest is kept', async (t) => {
     password: '[redacted]', nested: [{ client_secret: '[redacted]', code_verifier: '[redacted]', keep: 1 }], n: null
   })
   t.equal(redactBody('text'), 'text')
+})
+
+t.test('bodies as the journal keeps them: plain JSON data, cut past 16 KiB', async (t) => {
+  const hostile = JSON.parse('{"track_id":{"toString":1},"password":"p"}')
+  t.same(journalBody(hostile), { track_id: { toString: 1 }, password: '[redacted]' })
+  t.equal(journalBody(undefined), undefined)
+  const big = { pad: 'a'.repeat(JOURNAL_BODY_LIMIT) }
+  t.equal(journalBody(big), `${JSON.stringify(big).slice(0, JOURNAL_BODY_LIMIT)}…`)
+  t.same(journalResponse('{"a":1}', true), { a: 1 })
+  t.equal(journalResponse('{"a":', true), '{"a":', 'JSON that does not parse is kept as text')
+  t.equal(journalResponse('<p>hi</p>', false), '<p>hi</p>')
+  t.equal(journalResponse(`[${'1,'.repeat(JOURNAL_BODY_LIMIT)}1]`, true), `[${'1,'.repeat(JOURNAL_BODY_LIMIT)}1]`.slice(0, JOURNAL_BODY_LIMIT) + '…')
+  t.equal(journalTrackId(undefined, { toString: 1 }, ['a', 'b'], 'x'.repeat(101), 'track-1'), 'track-1', 'the first short string')
+  t.equal(journalTrackId(undefined, 5), undefined)
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifySchemaValidationError } from 'fastify'
-import { attributeName, laravelErrors } from '../../src/plugins/validation.js'
+import { MAX_REPORTED_FIELDS, attributeName, boundedArrays, laravelErrors, validationBody } from '../../src/plugins/validation.js'
 
 const err = (keyword: string, instancePath: string, params: Record<string, unknown> = {}): FastifySchemaValidationError =>
   ({ keyword, instancePath, schemaPath: '', params })
@@ -66,4 +66,40 @@ t.test('nested keys, first message per key, order by schema then index', async (
     'a union\'s verdict wins over its first branch\'s complaint')
   t.same(laravelErrors([err('pattern', '/a/b')], { a: 'flat' }), { 'a.b': ['The a.b field is required.'] },
     'a path through a non-object finds no value')
+})
+
+t.test('boundedArrays: only the first maxItems elements are checked, and a maxItems error is added', async (t) => {
+  const checked: unknown[] = []
+  const validate = Object.assign((data: unknown) => {
+    checked.push(data)
+    validate.errors = Array.isArray((data as { a?: unknown } | null)?.a) ? [err('type', '/a/0')] : null
+    return false
+  }, { errors: null as unknown })
+  const bounded = boundedArrays({ properties: { a: { maxItems: 2 }, b: {} } }, validate)
+  t.notOk(bounded({ a: [1, 2, 3, 4], b: 1 }))
+  t.same(checked.pop(), { a: [1, 2], b: 1 }, 'validated with the array cut to its limit')
+  t.same(bounded.errors, [
+    { keyword: 'maxItems', instancePath: '/a', schemaPath: '#/properties/a/maxItems', params: { limit: 2 }, message: 'must NOT have more than 2 items' },
+    err('type', '/a/0')
+  ])
+  t.notOk(bounded({ a: 'not an array' }))
+  t.same(checked.pop(), { a: 'not an array' }, 'nothing to cut: the data as sent')
+  t.equal(bounded.errors, null)
+  t.notOk(bounded(null))
+  t.notOk(bounded([[1, 2, 3]]))
+  t.same(checked.slice(-2), [null, [[1, 2, 3]]], 'a body that is no object is checked as it is')
+  t.equal(boundedArrays({ properties: { b: {} } }, validate), validate, 'no array limit: the validator itself')
+  t.equal(boundedArrays(undefined, validate), validate)
+  // No errors reported with the cut array: only the maxItems one.
+  const quiet = Object.assign(() => false, { errors: null })
+  const cut = boundedArrays({ properties: { a: { maxItems: 1 } } }, quiet)
+  cut({ a: [1, 2] })
+  t.same((cut.errors as Array<{ keyword: string }>).map((e) => e.keyword), ['maxItems'])
+})
+
+t.test('validationBody: up to MAX_REPORTED_FIELDS fields, then a count of the messages left out', async (t) => {
+  const fields = (n: number, messages = 1) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, Array(messages).fill(`F${i} is bad.`)]))
+  t.same(validationBody(fields(MAX_REPORTED_FIELDS)), { error: { message: 'Error validating transmitted data.', errors: fields(MAX_REPORTED_FIELDS) } })
+  t.same(validationBody(fields(MAX_REPORTED_FIELDS + 1)).error.message, 'Error validating transmitted data. (and 1 more error)')
+  t.same(validationBody(fields(MAX_REPORTED_FIELDS + 2, 2)), { error: { message: 'Error validating transmitted data. (and 4 more errors)', errors: fields(MAX_REPORTED_FIELDS, 2) } })
 })
