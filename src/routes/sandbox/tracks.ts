@@ -78,7 +78,7 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sandbox'],
       params: TrackParams,
       body: Type.Object({
-        user: Type.String({ minLength: 1, maxLength: 255, description: 'The user: id, phone or e-mail' }),
+        user: Type.String({ minLength: 1, description: 'The user: id, phone or e-mail' }),
         grants: Type.Optional(Type.Array(GrantSchema, { minItems: 1, maxItems: MAX_GRANTS, description: 'A subset of the grants asked for (default: all of them)' }))
       }),
       response: { 200: RedirectReply, ...LoginFailures }
