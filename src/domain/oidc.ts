@@ -25,6 +25,8 @@ export type Prompt = typeof PROMPT_VALUES[number]
 
 /** The longest login_hint kept: an e-mail address's limit (RFC 5321). */
 export const LOGIN_HINT_MAX = 254
+/** The longest state and nonce kept with a track (as long as a redirect_uri may be): 10,000 tracks never hold more than 40 MB of them. */
+export const ECHOED_MAX = 2048
 
 export type AuthorizationOutcome =
   /** Nowhere safe to send the browser (unknown client, bad redirect_uri): an error page. */
@@ -112,8 +114,10 @@ export function checkAuthorizationRequest (query: Record<string, unknown>, clien
   if (refused.length > 0) return fail('invalid_scope', `${client.name} may not ask for: ${refused.join(', ')}.`)
 
   if (state === undefined) return fail('invalid_request', missing('state'))
+  if (state.length > ECHOED_MAX) return fail('invalid_request', `state is longer than ${ECHOED_MAX} characters.`)
   const nonce = text(query, 'nonce')
   if (nonce === undefined) return fail('invalid_request', missing('nonce'))
+  if (nonce.length > ECHOED_MAX) return fail('invalid_request', `nonce is longer than ${ECHOED_MAX} characters.`)
   const challenge = text(query, 'code_challenge')
   const pkce = challengeProblem(challenge, text(query, 'code_challenge_method'))
   if (pkce !== undefined) return fail('invalid_request', pkce)
