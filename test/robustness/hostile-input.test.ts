@@ -119,3 +119,17 @@ t.test('the longest URL Node takes, on the routes that read the query: bounded c
     t.ok(bytes < 64 * 1024, `${bytes} bytes`)
   }
 })
+
+t.test('form bodies of one parameter repeated to the limit: bounded cost and answer', async (t) => {
+  const { app } = await testApp(t, { logLevel: 'silent' })
+  const form = (unit: string) => Array(Math.floor(65_000 / (unit.length + 1))).fill(unit).join('&')
+  for (const [url, auth] of [['/login/sign-in', {}], ['/login/consent', {}], ['/api/v1/oidc/token', { authorization: DEMO_AUTH }], ['/api/v1/oidc/token', {}]] as const) {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...auth }
+    await app.inject({ method: 'POST', url, headers, payload: 'a=1' })
+    for (const unit of ['track_id=x', 'grant_type=authorization_code', 'a=1', 'x[y][z]=1', `password=${'p'.repeat(60_000)}`]) {
+      const { cpuMs, bytes, response } = await cost(app, { method: 'POST', url, headers, payload: form(unit) })
+      t.ok(response.statusCode >= 400 && response.statusCode < 500, `${url} ${unit.slice(0, 30)}: ${response.statusCode}`)
+      t.ok(cpuMs < CPU_BUDGET_MS && bytes < 16 * 1024, `${cpuMs.toFixed(1)} ms, ${bytes} bytes`)
+    }
+  }
+})
