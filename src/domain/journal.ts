@@ -66,11 +66,11 @@ export function redactHeaders (headers: Record<string, string | string[] | undef
   return out
 }
 
-/** A copy with password-like fields replaced, at any depth. */
+/** A copy with password-like fields replaced, at any depth, however cased (some doc pages send `CLIENT_SECRET`). */
 export function redactBody (body: unknown): unknown {
   if (Array.isArray(body)) return body.map(redactBody)
   if (body === null || typeof body !== 'object') return body
-  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SECRET_FIELDS.has(key) ? '[redacted]' : redactBody(value)]))
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SECRET_FIELDS.has(key.toLowerCase()) ? '[redacted]' : redactBody(value)]))
 }
 
 const cut = (text: string): string => text.length > JOURNAL_BODY_LIMIT ? `${text.slice(0, JOURNAL_BODY_LIMIT)}…` : text

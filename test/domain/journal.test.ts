@@ -9,6 +9,8 @@ t.test('credentials are redacted, the rest is kept', async (t) => {
     password: '[redacted]', nested: [{ client_secret: '[redacted]', code_verifier: '[redacted]', keep: 1 }], n: null
   })
   t.equal(redactBody('text'), 'text')
+  // Freedom ID's doc pages list CLIENT_ID / CLIENT_SECRET as body fields.
+  t.same(redactBody({ CLIENT_ID: 'id', CLIENT_SECRET: 's', Password: 'p' }), { CLIENT_ID: 'id', CLIENT_SECRET: '[redacted]', Password: '[redacted]' })
 })
 
 t.test('bodies as the journal keeps them: plain JSON data, cut past 16 KiB', async (t) => {
