@@ -113,11 +113,19 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 30_000
 
 interface Entry { value: unknown, expiresAt: number }
 
+interface ListState { items: unknown[], sizes: number[], bytes: number }
+
+const empty = (list: ListState): void => {
+  list.items.length = 0
+  list.sizes.length = 0
+  list.bytes = 0
+}
+
 export function createMemoryStore (options: MemoryStoreOptions): Store {
   const { now, maxEntries = DEFAULT_MAX_ENTRIES, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = options
   const maps = new Map<string, Map<string, Entry>>()
   // sizes[i] is items[i]'s JSON in bytes, kept only for lists with a byte budget.
-  const lists = new Map<string, { items: unknown[], sizes: number[], bytes: number }>()
+  const lists = new Map<string, ListState>()
   const counters = new Map<string, Counter>()
   // One promise chain per lock name: each holder starts when the one before it has finished.
   const locks = new Map<string, Promise<unknown>>()
@@ -223,11 +231,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
           }
           return found
         },
-        async clear () {
-          list.items.length = 0
-          list.sizes.length = 0
-          list.bytes = 0
-        }
+        async clear () { empty(list) }
       }
     },
     counter (name) {
@@ -248,11 +252,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
     sweep,
     async clear () {
       for (const map of maps.values()) map.clear()
-      for (const list of lists.values()) {
-        list.items.length = 0
-        list.sizes.length = 0
-        list.bytes = 0
-      }
+      for (const list of lists.values()) empty(list)
       for (const counter of counters.values()) await counter.set(0)
     },
     async close () {
