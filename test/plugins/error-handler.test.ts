@@ -1,4 +1,7 @@
+import { PassThrough } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
+import { clientErrorBody, clientErrorHandler } from '../../src/plugins/error-handler.js'
 import { testApp } from '../helpers/app.js'
 
 t.test('unknown routes: 404 in the envelope', async (t) => {
@@ -69,4 +72,41 @@ t.test('ERROR_STATUS=200 applies to 404, 405, 500 and framework errors', async (
     t.equal(res.statusCode, 200, url)
     t.equal(res.json().error.code, code, url)
   }
+})
+
+t.test("the HTTP parser's errors: its reason repeated only when it is a short phrase", async (t) => {
+  const malformed = { status: 400, body: { error: { message: 'The HTTP request is malformed.', code: 100400 } } }
+  t.same(clientErrorBody(Object.assign(new Error('x'), { code: 'HPE_INVALID_METHOD' })), malformed, 'no reason')
+  t.same(clientErrorBody(Object.assign(new Error('x'), { code: 'HPE_INVALID_METHOD', reason: 'r'.repeat(101) })), malformed, 'a reason too long')
+  t.same(clientErrorBody(Object.assign(new Error('x'), { code: 'HPE_INVALID_METHOD', reason: 'Bad\nmethod' })), malformed, 'a reason with a control character')
+  t.same(clientErrorBody(Object.assign(new Error('x'), { code: 'HPE_INVALID_METHOD', reason: 'Invalid method encountered.' })),
+    { status: 400, body: { error: { message: 'The HTTP request is malformed: Invalid method encountered.', code: 100400 } } })
+})
+
+t.test('a parser error on a connection nobody can answer writes nothing', async (t) => {
+  const app = { log: { debug () {} } } as unknown as FastifyInstance
+  const written = (socket: PassThrough): string => String(socket.read() ?? '')
+  const error = Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' })
+
+  const reset = new PassThrough()
+  clientErrorHandler.call(app, Object.assign(new Error('reset'), { code: 'ECONNRESET' }), reset)
+  t.equal(reset.destroyed, false, 'a reset connection is left to Node')
+  t.equal(written(reset), '')
+
+  const gone = new PassThrough()
+  gone.destroy()
+  clientErrorHandler.call(app, error, gone)
+  t.equal(written(gone), '')
+
+  const ended = new PassThrough()
+  ended.end()
+  ended.on('error', () => {})
+  clientErrorHandler.call(app, error, ended)
+  t.equal(ended.destroyed, true, 'a half-closed connection is closed, unanswered')
+
+  const open = new PassThrough()
+  open.on('error', () => {})
+  clientErrorHandler.call(app, error, open)
+  t.match(written(open), /^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\n\{"error":\{"message":"The HTTP request is malformed\.","code":100400\}\}$/)
+  t.equal(open.destroyed, true)
 })

@@ -82,6 +82,8 @@ t.test('a reason is one short phrase, whatever the body held', async (t) => {
   t.equal(failureOf({ error: { message: 'Error validating transmitted data.', errors: { a: ['A is bad.'], b: ['B is bad.', 'B again.'] } } }), 'A is bad. B is bad. B again.')
   t.equal(failureOf({ error: { message: 'Error validating transmitted data.', errors: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`grants.${i}`, [`The selected grants.${i} is invalid.`]])) } }),
     'The selected grants.0 is invalid. The selected grants.1 is invalid. The selected grants.2 is invalid. (and 497 more)')
+  t.equal(failureOf({ error: { message: 'Error validating transmitted data. (and 5 more errors)', errors: { a: ['A is bad.'] } } }), 'A is bad. (and 5 more)', 'the fields a 422 left out, counted')
+  t.equal(failureOf({ error: { errors: { a: ['A is bad.'] } } }), 'A is bad.', 'field errors without a message')
   for (const body of [undefined, null, 'text', { error: 'access_denied' }, { error: { code: 1 } }, {}]) t.equal(failureOf(body), undefined, JSON.stringify(body))
 })
 
@@ -118,6 +120,13 @@ t.test('pretty: one short line per request (method, path, status, time, client, 
   t.equal(lines.length, 10)
   t.notOk(lines.join('\n').includes('pw-1'))
   t.notOk(lines.join('\n').includes(ESC), 'no colour unless asked')
+})
+
+t.test('pretty: 10 ms or more in whole milliseconds', async (t) => {
+  const { app, lines } = await prettyApp(t, false)
+  await app.inject({ method: 'POST', url: '/__sandbox/faults', payload: { route: 'GET /api/v1/oauth/user', delay_ms: 25 } })
+  await app.inject({ method: 'GET', url: '/api/v1/oauth/user' })
+  t.match(lines[1], /^\[\d\d:\d\d:\d\d\] INFO: GET \/api\/v1\/oauth\/user 401 \(\d{2,} ms\): /)
 })
 
 t.test('pretty: the status in colour by class; nothing a terminal would obey', async (t) => {
