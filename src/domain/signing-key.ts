@@ -22,7 +22,7 @@ export interface SigningKey {
   publicJwk: PublicJwk
 }
 
-/** Made or read once, when first asked for (the OIDC routes ask as soon as the sandbox listens). */
+/** Made or read once, when first asked for (the OIDC routes ask on their first request, in the background). */
 export interface SigningKeySource {
   (): Promise<SigningKey>
   /** Runs `reset` (which clears the store) and puts a generated key back after it: a reset keeps the JWKS merchants cached. */
@@ -74,7 +74,7 @@ export function parsePrivateKey (text: string): { key: KeyObject, kid?: string }
 /** The key as the signer and the JWKS use it; the kid is the JWK's own, else its RFC 7638 thumbprint. */
 export async function signingKeyFrom (privateKey: KeyObject, kid?: string): Promise<SigningKey> {
   const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' }) as { n: string, e: string }
-  // jose loads when a key is first asked for, never before the sandbox listens.
+  // jose loads when a key is first asked for, never before an OIDC request.
   const id = kid ?? await (await import('jose')).calculateJwkThumbprint({ kty: 'RSA', n, e })
   return { kid: id, privateKey, publicJwk: { kty: 'RSA', n, e, kid: id, alg: 'RS256', use: 'sig' } }
 }
@@ -148,7 +148,7 @@ function generated (storeOf: () => Store): SigningKeySource {
 /**
  * Where the id_token key comes from: SIGNING_KEY's file, read now so a bad one stops the start;
  * else under SEED the bundled sandbox key (the same JWKS on every run); else a fresh RSA 2048 key,
- * made when first asked for (as the sandbox starts listening) and shared through the store.
+ * made when first asked for (from the first OIDC request on) and shared through the store.
  */
 export async function signingKeySource (settings: { signingKey?: string, seed?: string }, store: () => Store): Promise<SigningKeySource> {
   if (settings.signingKey !== undefined) {

@@ -9,6 +9,7 @@ import { SANDBOX_KEY_FILE, loadSigningKeyFile, signingKeySource } from '../../sr
 import { createMemoryStore, type Store } from '../../src/domain/store.js'
 import { startSandbox } from '../../src/index.js'
 import { bundledFixtures, testApp } from '../helpers/app.js'
+import { AIGERIM, authorize, exchange, userData } from '../helpers/flow.js'
 import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../helpers/oidc.js'
 
 const rsa = (modulusLength = 2048) => generateKeyPairSync('rsa', { modulusLength })
@@ -158,13 +159,22 @@ t.test('asked for at once by many, a generated key is made once', async (t) => {
   t.equal(keys[2], keys[0])
 })
 
-t.test('a listening sandbox makes its key in the background, before any OIDC request', async (t) => {
+t.test('the key is made in the background from the first OIDC request on: never for a sandbox that serves only OAuth2', async (t) => {
   const sandbox = await startSandbox({ logLevel: 'silent' })
   t.teardown(() => sandbox.close())
   const keys = sandbox.app.sandbox.store.collection<string>('signing-key')
+  const { trackId } = await authorize(sandbox.app)
+  const { redirect_uri: back } = await sandbox.approve(trackId, { user: AIGERIM })
+  const token = await exchange(sandbox.app, new URL(back).searchParams.get('authorization_code')!)
+  t.equal((await userData(sandbox.app, token.json().access_token)).statusCode, 200)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(await keys.get('pem'), undefined, 'a whole OAuth2 flow made no key')
+
+  const discovery = await fetch(`${sandbox.url}/.well-known/openid-configuration`)
+  t.equal(discovery.status, 200)
   const deadline = Date.now() + 20_000
   while (await keys.get('pem') === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-  t.match(await keys.get('pem'), /^-----BEGIN PRIVATE KEY-----/, 'the key is there with no request made')
-  const before = (await fetch(`${sandbox.url}/__sandbox/requests`).then(async (res) => res.json())) as unknown[]
-  t.same(before, [], 'nothing asked for it')
+  t.match(await keys.get('pem'), /^-----BEGIN PRIVATE KEY-----/, 'the key is there with no request that needs it')
+  const jwks = (await fetch(`${sandbox.url}/.well-known/jwks.json`).then(async (res) => res.json())) as { keys: Array<{ kid: string }> }
+  t.equal(jwks.keys.length, 1, 'and it is the one the JWKS publishes')
 })

@@ -6,10 +6,17 @@ import { oidcUserInfoRoute } from './userinfo.js'
 
 /** Freedom ID's OIDC flow (`/openid`, the OIDC token endpoint) and the sandbox's discovery, JWKS and UserInfo. */
 export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // A generated key is made in the background (a worker thread) once the sandbox listens, not in
-  // the first token request: under load that took longer than openid-client 5's 3.5 s timeout.
-  // A failure (the store unreachable) is left for the request that needs the key to report.
-  app.addHook('onListen', async () => { app.sandbox.idTokens.jwks().catch(() => {}) })
+  // A generated key is made in the background (a worker thread) from the first OIDC request on
+  // (discovery, as a rule), not in the token request: under load that took longer than
+  // openid-client 5's 3.5 s timeout. Not at start: a sandbox that serves only OAuth2 never pays
+  // for RSA key generation. A failure (the store unreachable) is left for the request that needs
+  // the key to report.
+  let asked = false
+  app.addHook('onRequest', async () => {
+    if (asked) return
+    asked = true
+    app.sandbox.idTokens.jwks().catch(() => {})
+  })
   await app.register(oidcAuthorizeRoute)
   await app.register(oidcTokenRoutes)
   await app.register(oidcUserInfoRoute)
