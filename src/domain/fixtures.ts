@@ -109,25 +109,42 @@ const checkUser: Check<User> = (user) => {
   return problems
 }
 
-async function readJson (file: string): Promise<{ data?: unknown, problem?: string }> {
-  let text: string
+async function readText (file: string): Promise<{ text?: string, problem?: string }> {
   try {
-    text = await readFile(file, 'utf8')
+    return { text: await readFile(file, 'utf8') }
   } catch (error) {
     return { problem: `${file}: cannot be read (${(error as NodeJS.ErrnoException).code})` }
   }
+}
+
+function parseJson (file: string, read: { text?: string, problem?: string }): { data?: unknown, problem?: string } {
+  if (read.problem !== undefined) return read
   try {
-    return { data: JSON.parse(text) }
+    return { data: JSON.parse(read.text!) }
   } catch (error) {
     return { problem: `${file}: is not valid JSON (${(error as Error).message})` }
   }
 }
 
-/** Reads and validates `clients.json` and `users.json` from a folder; throws one FixtureError listing every problem. */
-export async function loadFixtures (dir: string): Promise<Fixtures> {
-  const clientsFile = join(dir, 'clients.json')
-  const usersFile = join(dir, 'users.json')
-  const [clients, users] = await Promise.all([readJson(clientsFile), readJson(usersFile)])
+const fixtureFiles = (dir: string) => ({ clientsFile: join(dir, 'clients.json'), usersFile: join(dir, 'users.json') })
+
+/** The two files' text as read now (or why one cannot be read). */
+async function readFixtureTexts (dir: string): Promise<FixtureTexts> {
+  const { clientsFile, usersFile } = fixtureFiles(dir)
+  const [clients, users] = await Promise.all([readText(clientsFile), readText(usersFile)])
+  return { clients, users }
+}
+
+export interface FixtureTexts {
+  clients: { text?: string, problem?: string }
+  users: { text?: string, problem?: string }
+}
+
+/** The fixtures those texts hold, validated; a FixtureError listing every problem otherwise. */
+export function validateFixtures (dir: string, texts: FixtureTexts): Fixtures {
+  const { clientsFile, usersFile } = fixtureFiles(dir)
+  const clients = parseJson(clientsFile, texts.clients)
+  const users = parseJson(usersFile, texts.users)
   const problems = [
     ...(clients.problem !== undefined
       ? [clients.problem]
@@ -138,4 +155,26 @@ export async function loadFixtures (dir: string): Promise<Fixtures> {
   ]
   if (problems.length > 0) throw new FixtureError(problems)
   return { clients: clients.data as Client[], users: users.data as User[] }
+}
+
+/** Reads and validates `clients.json` and `users.json` from a folder; throws one FixtureError listing every problem. */
+export async function loadFixtures (dir: string): Promise<Fixtures> {
+  return validateFixtures(dir, await readFixtureTexts(dir))
+}
+
+/**
+ * loadFixtures, validating a folder's files once while their text stays the same: the files are
+ * read on every call (an edited file is seen at once), and each caller gets its own copy, so no
+ * sandbox sees what another does to its fixtures. What failed is not kept.
+ */
+export function createFixturesCache (validate = validateFixtures): (dir: string) => Promise<Fixtures> {
+  const folders = new Map<string, { clients: string, users: string, fixtures: Fixtures }>()
+  return async (dir) => {
+    const texts = await readFixtureTexts(dir)
+    const known = folders.get(dir)
+    if (known !== undefined && known.clients === texts.clients.text && known.users === texts.users.text) return structuredClone(known.fixtures)
+    const fixtures = validate(dir, texts)
+    folders.set(dir, { clients: texts.clients.text!, users: texts.users.text!, fixtures: structuredClone(fixtures) })
+    return fixtures
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { BUNDLED_FIXTURES } from '../../src/config.js'
-import { FixtureError, loadFixtures } from '../../src/domain/fixtures.js'
+import { FixtureError, createFixturesCache, loadFixtures, validateFixtures } from '../../src/domain/fixtures.js'
 import { isValidIin } from '../../src/domain/iin.js'
 
 const validClient = { client_id: '0e6a4c32-7f1b-4a5d-9c3e-2b8f6d1a4e70', client_secret: 's', name: 'Shop' }
@@ -116,4 +116,28 @@ t.test('a revoke_uri is an http(s) URL, or a path naming this sandbox itself', a
       `<dir>/clients.json: record 0 (client_id ${validClient.client_id}): field revoke_uri: Expected string to match 'revoke-uri' format`
     ], JSON.stringify(revoke))
   }
+})
+
+t.test('createFixturesCache: a folder validated once while its files stay the same; each caller its own copy; an edit seen at once', async (t) => {
+  let validations = 0
+  const load = createFixturesCache((dir, texts) => { validations++; return validateFixtures(dir, texts) })
+  const first = await load(BUNDLED_FIXTURES)
+  t.same(first, await loadFixtures(BUNDLED_FIXTURES), 'what loadFixtures gives')
+  first.users[0]!.firstname = 'Changed by one sandbox'
+  first.clients.pop()
+  const second = await load(BUNDLED_FIXTURES)
+  t.equal(validations, 1, 'the second call validated nothing')
+  t.same(second, await loadFixtures(BUNDLED_FIXTURES), 'and is untouched by what the first caller did to its copy')
+  t.not(second.users, (await load(BUNDLED_FIXTURES)).users, 'a new copy each call')
+
+  const dir = await folder(t, [validClient], [validUser])
+  t.equal((await load(dir)).users[0]!.firstname, 'A')
+  await writeFile(join(dir, 'users.json'), JSON.stringify([{ ...validUser, firstname: 'Edited' }]))
+  t.equal((await load(dir)).users[0]!.firstname, 'Edited', 'an edited file is read again')
+  await writeFile(join(dir, 'users.json'), '[{')
+  await t.rejects(load(dir), FixtureError, 'a broken edit fails as loadFixtures does')
+  await t.rejects(load(dir), FixtureError, 'and is not kept')
+  await writeFile(join(dir, 'users.json'), JSON.stringify([validUser]))
+  t.equal((await load(dir)).users[0]!.firstname, 'A', 'mended, it loads')
+  t.equal(validations, 6, 'validated again only when a file changed or had failed')
 })
