@@ -31,7 +31,7 @@ import errorHandler, { clientErrorHandler, renderError, sendError } from './plug
 import { REDACT, RequestLog, noteLoginFailure } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
 import { rewriteUrl } from './plugins/normalize-url.js'
-import { lazyCompilers } from './plugins/lazy-schemas.js'
+import { lazyCompilers, type CompiledSchemas } from './plugins/lazy-schemas.js'
 import { healthRoutes } from './routes/health/index.js'
 import { homeRoutes } from './routes/home/index.js'
 import { loginRoutes } from './routes/login/index.js'
@@ -58,6 +58,8 @@ export interface AppOptions {
   logStream?: DestinationStream
   /** Timeout and retries of revoke_uri deliveries (default: 5 s, 3 attempts, 1 s backoff). */
   deliveryPolicy?: DeliveryPolicy
+  /** Where compiled schemas are kept (default: this app's own); startSandbox() shares one per process. */
+  compiledSchemas?: CompiledSchemas
 }
 
 /** STORE: the bounded memory store, or Redis (loaded only then: a memory sandbox never pays for the client). */
@@ -90,7 +92,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     ajv: ajvOptions,
     // One spelling of every target, for routing and everything after it.
     rewriteUrl,
-    schemaController: { compilersFactory: lazyCompilers() },
+    schemaController: { compilersFactory: lazyCompilers(options.compiledSchemas) },
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.

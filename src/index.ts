@@ -1,5 +1,7 @@
 import { loadConfig, type SandboxOptions } from './config.js'
 import { createControl, type SandboxControl } from './control.js'
+import { createFixturesCache } from './domain/fixtures.js'
+import { createCompiledSchemas } from './plugins/lazy-schemas.js'
 import { startServer, type RunningSandbox } from './server.js'
 
 export { buildApp, type AppOptions } from './app.js'
@@ -12,6 +14,13 @@ export type { Fault, FaultInput } from './domain/faults.js'
 export type { JournalEntry } from './domain/journal.js'
 export type { Track } from './domain/tracks.js'
 
+/**
+ * What the sandboxes one process starts share, so a test file that starts one per test pays for
+ * validating the fixtures and compiling each schema once: both hand every sandbox the same answers
+ * it would have worked out itself (see createFixturesCache and CompiledSchemas).
+ */
+const PROCESS_CACHES = { fixtures: createFixturesCache(), compiledSchemas: createCompiledSchemas() }
+
 /** A running sandbox: where it is, how to stop it, and every control route as a typed method. */
 export type Sandbox = RunningSandbox & SandboxControl
 
@@ -22,6 +31,6 @@ export type Sandbox = RunningSandbox & SandboxControl
  * every `/__sandbox` control route as a typed method (approve, requests, addFault, advanceClock, reset...).
  */
 export async function startSandbox (options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await startServer(loadConfig({ port: 0, logLevel: 'warn' }, options))
+  const sandbox = await startServer(loadConfig({ port: 0, logLevel: 'warn' }, options), PROCESS_CACHES)
   return { ...sandbox, ...createControl(sandbox.app, sandbox.config.sandboxToken) }
 }

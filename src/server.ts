@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
-import { loadFixtures } from './domain/fixtures.js'
+import { loadFixtures, type Fixtures } from './domain/fixtures.js'
+import type { CompiledSchemas } from './plugins/lazy-schemas.js'
 import { INFO_OR_MORE, colourWanted, prettyDestination, prettyWanted } from './plugins/logging.js'
 
 export interface RunningSandbox {
@@ -41,10 +42,17 @@ async function stdoutLog (config: Config): Promise<DestinationStream | undefined
   return prettyDestination((text) => process.stdout.write(text), colourWanted(terminal, process.env))
 }
 
+export interface StartOptions {
+  logStream?: DestinationStream
+  /** How the fixtures folder is read (default: loadFixtures; startSandbox() keeps what it validated). */
+  fixtures?: (dir: string) => Promise<Fixtures>
+  compiledSchemas?: CompiledSchemas
+}
+
 /** Loads the fixtures, builds the app and listens: the only place the sandbox listens. */
-export async function startServer (config: Config, options: { logStream?: DestinationStream } = {}): Promise<RunningSandbox> {
-  const fixtures = await loadFixtures(config.fixturesDir)
-  const app = await buildApp({ config, fixtures, logStream: options.logStream ?? await stdoutLog(config) })
+export async function startServer (config: Config, options: StartOptions = {}): Promise<RunningSandbox> {
+  const fixtures = await (options.fixtures ?? loadFixtures)(config.fixturesDir)
+  const app = await buildApp({ config, fixtures, logStream: options.logStream ?? await stdoutLog(config), compiledSchemas: options.compiledSchemas })
   // Fastify logs "listening at <url>" at info, unconditionally; the CLI's banner already says it.
   const level = app.log.level
   if (INFO_OR_MORE.has(level)) app.log.level = 'warn'
