@@ -158,12 +158,13 @@ const messageFormat: PinoPretty.MessageFormatFunc = (log, _messageKey, _levelLab
 
 /**
  * pino-pretty's formatter in this thread, synchronously: no transport, so no worker thread
- * loading modules by name (the CLI is one bundled file), and lines keep their order with the
+ * loading modules by name (the CLI and the library are bundled), and lines keep their order with the
  * banner. Loaded only when wanted: a JSON sandbox never pays for it.
  */
 export async function prettyDestination (write: (text: string) => void, colorize: boolean): Promise<DestinationStream> {
-  const { prettyFactory } = await import('pino-pretty')
-  const format = prettyFactory({
+  // Through default (module.exports, pino-pretty being CommonJS): a split ES bundle gives nothing else.
+  const { default: pretty } = await import('pino-pretty')
+  const format = pretty.prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss',
     ignore: ['pid', 'hostname', 'reqId', ...REQUEST_FIELDS].join(','),
