@@ -72,14 +72,24 @@ export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus:
 
 async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions): Promise<void> {
   // Every route's paths and methods, so an unknown method on a known path answers 405, not 404.
-  const routes = FindMyWay()
+  // Routed on the first unknown request: building a router of every route cost each start about
+  // as much as the rest of the error handling put together.
+  const added: Array<[HTTPMethod, string]> = []
   const methods = new Set<string>()
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       methods.add(method)
-      routes.on(method as HTTPMethod, route.url, () => {})
+      added.push([method as HTTPMethod, route.url])
     }
   })
+  let router: ReturnType<typeof FindMyWay> | undefined
+  const routes = () => {
+    if (router === undefined) {
+      router = FindMyWay()
+      for (const [method, url] of added) router.on(method, url, () => {})
+    }
+    return router
+  }
 
   app.setErrorHandler((error, request, reply) => {
     const rendered = renderError(error, request)
@@ -92,7 +102,7 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!
     const allowed = [...methods]
-      .filter((method) => method !== request.method && routes.find(method as HTTPMethod, path) !== null)
+      .filter((method) => method !== request.method && routes().find(method as HTTPMethod, path) !== null)
       .sort()
     if (allowed.length > 0) {
       return sendError(reply, {
