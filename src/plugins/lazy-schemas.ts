@@ -43,25 +43,32 @@ export function lazyCompilers (compiled: CompiledSchemas = createCompiledSchemas
   const serializers = SerializerSelector()
   return {
     buildValidator (externalSchemas, options) {
-      const compile = validators(externalSchemas, options as never)
+      // Ajv itself is made only when something is to be compiled (a new one costs about a millisecond).
+      let compile: ReturnType<typeof validators> | undefined
       // Typed as Ajv's own compiler: Fastify only calls the function and reads its errors.
-      return ((route: Parameters<typeof compile>[0]) => {
+      return ((route: Parameters<ReturnType<typeof validators>>[0]) => {
         let validate: Validate | undefined
         const lazy: Validate = (data) => {
-          validate ??= compiled.validator(route.schema, String(route.httpPart), () => boundedArrays(route.schema, compile(route) as Validate))
+          validate ??= compiled.validator(route.schema, String(route.httpPart), () => {
+            compile ??= validators(externalSchemas, options as never)
+            return boundedArrays(route.schema, compile(route) as Validate)
+          })
           const valid = validate(data)
           // Fastify reads a failed validation's errors from the function it called.
           lazy.errors = validate.errors
           return valid
         }
         return lazy
-      }) as typeof compile
+      }) as ReturnType<typeof validators>
     },
     buildSerializer (externalSchemas, options) {
-      const compile = serializers(externalSchemas, options)
+      let compile: ReturnType<typeof serializers> | undefined
       return (route) => {
         let serialize: Serialize | undefined
-        return (data: unknown) => (serialize ??= compiled.serializer(route.schema, `${route.httpStatus} ${(route as { contentType?: string }).contentType}`, () => compile(route)))(data)
+        return (data: unknown) => (serialize ??= compiled.serializer(route.schema, `${route.httpStatus} ${(route as { contentType?: string }).contentType}`, () => {
+          compile ??= serializers(externalSchemas, options)
+          return compile(route)
+        }))(data)
       }
     }
   }
