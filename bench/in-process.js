@@ -75,38 +75,59 @@ const importMs = ms(at)
 at = performance.now()
 const first = await startSandbox()
 const firstStartMs = ms(at)
+// The routes it registers (HEAD ones aside: Fastify adds one to each GET), for a Fastify floor with as many.
+const routes = [...first.app.printRoutes({ commonPrefix: false }).matchAll(/\\(([A-Z, ]+)\\)/g)].flatMap((m) => m[1].split(', ')).filter((m) => m !== 'HEAD').length
 await first.close()
-const starts = []
-const closes = []
-for (let i = 0; i < ${warmStarts}; i++) {
-  at = performance.now()
-  const s = await startSandbox()
-  starts.push(ms(at))
-  at = performance.now()
-  await s.close()
-  closes.push(ms(at))
+/** n runs of start() then close(): the wall-time medians of each, and the CPU time of both per run (less skewed by other processes). */
+async function warm (n, start) {
+  const starts = []
+  const closes = []
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < n; i++) {
+    at = performance.now()
+    const close = await start()
+    starts.push(ms(at))
+    at = performance.now()
+    await close()
+    closes.push(ms(at))
+  }
+  const used = process.cpuUsage(cpu)
+  return { start: median(starts), close: median(closes), cpu: (used.user + used.system) / 1000 / n }
 }
-const sandbox = await startSandbox()
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-const { port } = new URL(sandbox.url)
+const sandboxWarm = await warm(${warmStarts}, async () => { const s = await startSandbox(); return () => s.close() })
+// The framework's floor: Fastify alone with one route, and with as many routes as the sandbox has.
+const { default: Fastify } = await import('fastify')
+const fastifyWith = (routes) => async () => {
+  const app = Fastify({ logger: false })
+  for (let i = 0; i < routes; i++) app.route({ method: i % 2 ? 'POST' : 'GET', url: '/route/' + i, handler: async () => ({}) })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return () => app.close()
+}
+const fastifyOne = await warm(${warmStarts}, fastifyWith(1))
+const fastifyAll = await warm(${warmStarts}, fastifyWith(routes))
 let sockets = 0
-const call = (method, path, headers, body) => new Promise((resolve, reject) => {
-  const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
-    let text = ''
-    res.setEncoding('utf8').on('data', (chunk) => { text += chunk }).on('end', () => {
-      if (res.statusCode !== 200) reject(new Error(method + ' ' + path + ' answered ' + res.statusCode + ' ' + text))
-      else resolve(JSON.parse(text))
+/** A client on one keep-alive connection to a port; rejects on anything but a 200. */
+function client (port) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const call = (method, path, headers, body) => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (chunk) => { text += chunk }).on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(method + ' ' + path + ' answered ' + res.statusCode + ' ' + text))
+        else resolve(JSON.parse(text))
+      })
     })
+    req.on('socket', (socket) => { if (!socket.counted) { socket.counted = true; sockets++ } })
+    req.on('error', reject)
+    req.end(body)
   })
-  req.on('socket', (socket) => { if (!socket.counted) { socket.counted = true; sockets++ } })
-  req.on('error', reject)
-  req.end(body)
-})
+  return { call, close: () => agent.destroy() }
+}
 const basic = 'Basic ' + Buffer.from(${JSON.stringify(CLIENT)}).toString('base64')
 const AUTHORIZE = JSON.stringify({ redirect_uri: 'https://shop.example/callback', grants: ['read.email', 'read.phone'] })
 const APPROVE = JSON.stringify({ user: ${JSON.stringify(USER)} })
 const jsonWith = (extra) => ({ 'content-type': 'application/json', ...extra })
-async function flow () {
+const flowWith = (call) => async () => {
   const { redirect_uri: link } = await call('POST', '/api/v1/oauth/authorize', jsonWith({ authorization: basic }), AUTHORIZE)
   const track = /[?&]track_id=([^&]+)/.exec(link)[1]
   const { redirect_uri: back } = await call('POST', '/__sandbox/tracks/' + track + '/approve', jsonWith({}), APPROVE)
@@ -115,24 +136,50 @@ async function flow () {
   const user = await call('GET', '/api/v1/oauth/user', { authorization: 'Bearer ' + access })
   if (typeof user.email !== 'string') throw new Error('user data without an e-mail')
 }
-at = performance.now()
-await flow()
-const firstFlowMs = ms(at)
-const flows = []
-const resets = []
-for (let i = 0; i < ${flows}; i++) {
-  at = performance.now()
-  await flow()
-  flows.push(ms(at))
-  if (i % 10 === 9) {
+/** n flows: the median wall time and the CPU time per flow (client and server, resets included); every tenth flow is followed by reset() when given. */
+async function flows (n, flow, reset) {
+  const times = []
+  const resets = []
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < n; i++) {
     at = performance.now()
-    await sandbox.reset()
-    resets.push(ms(at))
+    await flow()
+    times.push(ms(at))
+    if (reset !== undefined && i % 10 === 9) {
+      at = performance.now()
+      await reset()
+      resets.push(ms(at))
+    }
   }
+  const used = process.cpuUsage(cpu)
+  return { flow: median(times), cpu: (used.user + used.system) / 1000 / n, reset: median(resets) }
 }
-agent.destroy()
+const sandbox = await startSandbox()
+const toSandbox = client(new URL(sandbox.url).port)
+const sandboxFlow = flowWith(toSandbox.call)
+at = performance.now()
+await sandboxFlow()
+const firstFlowMs = ms(at)
+const sandboxFlows = await flows(${flows}, sandboxFlow, () => sandbox.reset())
+toSandbox.close()
 await sandbox.close()
-console.log(JSON.stringify({ importMs, firstStartMs, warmStartMs: median(starts), closeMs: median(closes), firstFlowMs, flowMs: median(flows), resetMs: median(resets), sockets }))`
+// The floor under the flow: node:http answering the same four requests with canned bodies of the same shape, on one connection.
+const CANNED = {
+  '/api/v1/oauth/authorize': '{"redirect_uri":"http://localhost/login?track_id=3f0c3a5e-0000-4000-8000-000000000000&expire_at=1"}',
+  approve: '{"redirect_uri":"https://shop.example/callback?authorization_code=' + 'a'.repeat(64) + '"}',
+  '/api/v1/oauth/token': '{"access_token":"' + 'b'.repeat(128) + '","refresh_token":"' + 'c'.repeat(128) + '"}',
+  '/api/v1/oauth/user': '{"id":"5b0e7c0a-3f4e-4c8b-9a61-2f1d3c4b5a01","email":"aigerim@example.com"}'
+}
+const bare = http.createServer((req, res) => {
+  req.resume()
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(CANNED[req.url] ?? CANNED.approve))
+})
+await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve))
+const toBare = client(bare.address().port)
+const bareFlows = await flows(${flows}, flowWith(toBare.call))
+toBare.close()
+await new Promise((resolve) => bare.close(resolve))
+console.log(JSON.stringify({ importMs, firstStartMs, routes, sandboxWarm, fastifyOne, fastifyAll, firstFlowMs, sandboxFlows, bareFlows, sockets }))`
 
 /** Spawn to exit of `node --input-type=module -e <code>`, in ms; rejects when it fails. */
 function wall (code, args = []) {
@@ -164,10 +211,14 @@ export async function benchInProcess ({ runs = processRuns(), warmStarts = 30, f
   console.log(`oauth2-mock-server (start, token)      ${list(times.mock)} ms  median ${fmt(process_.mock)} ms`)
   console.log(`bare node:http (listen, fetch, close)  ${list(times.bare)} ms  median ${fmt(process_.bare)} ms`)
   const inner = JSON.parse((await wall(inProcessCode(warmStarts, flows))).out)
-  if (inner.sockets !== 1) throw new Error(`the flows used ${inner.sockets} connections, not one`)
+  if (inner.sockets !== 2) throw new Error(`the flows used ${inner.sockets} connections, not one to each server`)
   console.log(`import ${fmt(inner.importMs, 1)} ms, first startSandbox() ${fmt(inner.firstStartMs, 1)} ms, first flow ${fmt(inner.firstFlowMs, 2)} ms`)
-  console.log(`warm startSandbox() ${fmt(inner.warmStartMs, 2)} ms (close ${fmt(inner.closeMs, 2)} ms), median of ${warmStarts}; ` +
-    `reset() ${fmt(inner.resetMs, 3)} ms; flow on one connection ${fmt(inner.flowMs, 2)} ms, median of ${flows}`)
+  const warmLine = (w) => `${fmt(w.start, 2)} ms (close ${fmt(w.close, 2)} ms; CPU ${fmt(w.cpu, 2)} ms a start and close)`
+  console.log(`warm startSandbox() ${warmLine(inner.sandboxWarm)}, median of ${warmStarts}`)
+  console.log(`floor: Fastify alone, 1 route ${warmLine(inner.fastifyOne)}; with the sandbox's ${inner.routes} routes ${warmLine(inner.fastifyAll)}`)
+  const flowLine = (f) => `${fmt(f.flow, 2)} ms (CPU ${fmt(f.cpu, 2)} ms a flow, client and server)`
+  console.log(`reset() ${fmt(inner.sandboxFlows.reset, 3)} ms; flow on one connection ${flowLine(inner.sandboxFlows)}, median of ${flows}; ` +
+    `floor: node:http answering the same requests canned ${flowLine(inner.bareFlows)}`)
   const result = {
     process: process_,
     runs: times,

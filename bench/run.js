@@ -1,14 +1,17 @@
 // `npm run bench`: cold start, authorize at 50 and 1 connections, the headless full flow, token
 // exchange and user data, authorize and the flow on a Redis store against memory (skipped without
-// redis-server), then a million authorize calls for memory; then one summary table.
+// redis-server), then a million authorize calls for memory, then the library in a merchant's test
+// process (fresh processes against oauth2-mock-server and bare node:http; warm start, reset, flow);
+// then one summary table.
 // Speed and memory targets are reported, not enforced; only failed requests make the exit code
 // non-zero. Settings: BENCH_SECONDS (6 per measured load run), BENCH_REDIS_SECONDS (BENCH_SECONDS,
 // at most 4), BENCH_TOKEN_CODES (20,000), BENCH_MEMORY_CALLS (1,000,000), BENCH_FLOW_REFRESH=1 (add
-// a refresh to every flow).
+// a refresh to every flow), BENCH_PROCESS_RUNS (8 fresh processes of each kind).
 import os from 'node:os'
 import { P99_TARGET_MS, RATIO_TARGET, benchAuthorize, benchSeconds } from './authorize.js'
 import { COLD_START_TARGET_MS, benchColdStart } from './cold-start.js'
 import { FLOW_TARGET, benchFlow } from './flow.js'
+import { FLOW_TARGET_MS, PROCESS_TARGET_RATIO, RESET_TARGET_MS, WARM_START_TARGET_MS, benchInProcess } from './in-process.js'
 import { BUILT_MAIN, duration, fmt, table } from './lib.js'
 import { RSS_TARGET_MIB, benchMemory, memoryCalls } from './memory.js'
 import { benchRedis, redisSeconds } from './redis.js'
@@ -31,7 +34,7 @@ async function phase (name, run) {
   return result
 }
 
-let cold, flow, tokenUser, redis, memory
+let cold, flow, tokenUser, redis, memory, inProcess
 const loads = []
 try {
   cold = await phase('cold start', () => benchColdStart())
@@ -40,6 +43,7 @@ try {
   tokenUser = await phase('token/user', () => benchTokenUser({ seconds }))
   redis = await phase('redis', () => benchRedis({ seconds: redisSeconds() }))
   memory = await phase('memory', () => benchMemory({ calls }))
+  inProcess = await phase('in-process', () => benchInProcess())
 } catch (error) {
   console.log(`FAIL: ${error.stack ?? error.message}`)
   process.exit(1)
@@ -98,6 +102,19 @@ rows.push(['RSS bounded: last 5 readings of the curve', `spread ${fmt(memory.spr
 rows.push(info('heap retained (after full GCs once the cap filled)', `${fmt(memory.liveLast, 1)} MB, spread ${fmt(memory.liveSpread * 100, 1)}%`))
 rows.push(['first track evicted by the cap after the memory run', String(memory.firstTrackAfter), '-', '-', '404', yesNo(memory.firstTrackAfter === 404)])
 rows.push(info(`memory run: ${fmt(memory.calls)} authorize calls`, duration(memory.seconds), '-', `${fmt(memory.calls / memory.seconds)}/s`))
+
+const p = inProcess
+rows.push([`library in a fresh process: import, start, flow, close (median of ${p.runs.sandbox.length})`, ms(p.process.sandbox), `${ms(p.process.bare)} (bare)`,
+  ratio(p.sandboxToBare), `ratio <= ${PROCESS_TARGET_RATIO}`, yesNo(p.sandboxToBare <= PROCESS_TARGET_RATIO)])
+rows.push(['library in a fresh process vs oauth2-mock-server (start, one token)', ms(p.process.sandbox), ms(p.process.mock), ratio(p.sandboxToMock), 'ratio < 1', yesNo(p.sandboxToMock < 1)])
+rows.push(info('library: import / first startSandbox() / first flow', `${fmt(p.importMs, 1)} / ${fmt(p.firstStartMs, 1)} / ${fmt(p.firstFlowMs, 1)} ms`))
+rows.push(['library: warm startSandbox() (median; vs Fastify alone with as many routes)', ms(p.sandboxWarm.start), ms(p.fastifyAll.start),
+  ratio(p.sandboxWarm.start / p.fastifyAll.start), `<= ${WARM_START_TARGET_MS} ms`, yesNo(p.sandboxWarm.start <= WARM_START_TARGET_MS)])
+rows.push(info('library: CPU per warm start and close (vs Fastify alone, as many routes / one route)', ms(p.sandboxWarm.cpu), `${ms(p.fastifyAll.cpu)} / ${ms(p.fastifyOne.cpu)}`))
+rows.push(['library: reset() (median)', `${fmt(p.sandboxFlows.reset, 3)} ms`, '-', '-', `< ${RESET_TARGET_MS} ms`, yesNo(p.sandboxFlows.reset < RESET_TARGET_MS)])
+rows.push(['library: headless flow on one connection (median; vs node:http canned)', ms(p.sandboxFlows.flow), ms(p.bareFlows.flow),
+  ratio(p.sandboxFlows.flow / p.bareFlows.flow), `<= ${FLOW_TARGET_MS} ms`, yesNo(p.sandboxFlows.flow <= FLOW_TARGET_MS)])
+rows.push(info('library: CPU per headless flow, client and server (vs node:http canned)', ms(p.sandboxFlows.cpu), ms(p.bareFlows.cpu), ratio(p.sandboxFlows.cpu / p.bareFlows.cpu)))
 
 const failures = [...loads.flatMap((l) => l.failures), ...flow.failures, ...tokenUser.failures, ...redis.failures, ...memory.failures]
 rows.push(['failed requests or flows, all runs', String(failures.length === 0 ? 0 : `${failures.length} run(s)`), '-', '-', '0', yesNo(failures.length === 0)])
