@@ -75,7 +75,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // The store reads time from the clock, and the clock keeps its offset in the store.
   const now = (): number => clock.now()
   const store = options.store ?? await openStore(config, now)
-  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock), { offset: store.counter('clock') })
+  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock), { timeLine: store.timeLine('clock') })
   const ids = options.ids ?? createIds(config.seed, store.counter('ids'))
   const errorStatus = config.errorStatus
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { redisTimeLine } from './redis-time-line.js'
 import { StoreUnavailableError, type Collection, type Counter, type List, type ListOptions, type Store } from './store.js'
 
 export interface RedisStoreOptions {
@@ -271,6 +272,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
         async set (value) { await call(redis.set(key, value)) }
       }
     },
+    timeLine: (name) => redisTimeLine(redis, `${prefix}:t:${name}`, call),
     async withLock (name, fn) {
       const key = `${prefix}:lock:${name}`
       const token = randomUUID()

@@ -29,6 +29,10 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
       const c = inner.counter(name)
       return { get: guard(c.get), add: guard(c.add), set: guard(c.set) }
     },
+    timeLine: (name) => {
+      const l = inner.timeLine(name)
+      return { get: guard(l.get), change: guard(l.change), clear: guard(l.clear) }
+    },
     withLock: guard((name, fn) => inner.withLock(name, fn)),
     ping: guard(inner.ping),
     sweep: guard(inner.sweep),
