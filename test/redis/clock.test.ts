@@ -7,8 +7,8 @@ import { startRedis, uniquePrefix } from '../helpers/redis.js'
 const redis = await startRedis()
 t.teardown(() => redis.stop())
 
-async function replicas (t: Parameters<typeof testApp>[0]) {
-  const settings = { store: redis.url, storePrefix: uniquePrefix('clock') }
+async function replicas (t: Parameters<typeof testApp>[0], more: { clock?: undefined } = {}) {
+  const settings = { store: redis.url, storePrefix: uniquePrefix('clock'), ...more }
   const a = await testApp(t, settings)
   const b = await testApp(t, settings)
   return [a.app, b.app] as const
@@ -36,6 +36,20 @@ t.test('a freeze on one replica is a freeze on the other; so is an unfreeze', as
   t.equal((await clockOf(b)).frozen, false)
   t.same((await a.inject({ method: 'POST', url: '/__sandbox/reset' })).json(), { now: '2030-01-01T00:00:00.000Z', frozen: true })
   t.same(await clockOf(b), { now: '2030-01-01T00:00:00.000Z', frozen: true }, 'a reset on A restores the start on B')
+})
+
+t.test('a real-time clock (no CLOCK) frozen on one replica stands still on both, and runs again on both', async (t) => {
+  const [a, b] = await replicas(t, { clock: undefined })
+  t.equal((await clockOf(b)).frozen, false)
+  const frozen = (await post(a, { freeze: true })).json()
+  t.ok(Math.abs(Date.parse(frozen.now) - Date.now()) < 5000, `frozen at about real time (${frozen.now})`)
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.same(await clockOf(b), frozen)
+  t.equal((await post(b, { advance: '1d', freeze: false })).json().frozen, false)
+  const running = await clockOf(a)
+  t.equal(running.frozen, false)
+  t.ok(Date.parse(running.now) - Date.parse(frozen.now) >= 86_400_000, 'a day on, and running')
+  t.equal((await a.inject({ method: 'POST', url: '/__sandbox/reset' })).json().frozen, false)
 })
 
 t.test('advances fired at once on two replicas near the end of the range: as many as fit, never past it', async (t) => {
