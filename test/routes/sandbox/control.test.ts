@@ -103,6 +103,14 @@ t.test('freeze and unfreeze at run time, alone or with set or advance', async (t
   }
 })
 
+t.test('advances at once near the end of the range: as many as fit, never past it (memory store)', async (t) => {
+  const { app } = await testApp(t)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { set: '9998-11-30T23:58:25Z' } })
+  const answers = await Promise.all(Array.from({ length: 20 }, async () => await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 10 } })))
+  t.same(answers.map((res) => res.statusCode).sort(), [...Array(9).fill(200), ...Array(11).fill(422)])
+  t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json(), { now: '9998-11-30T23:59:55.000Z', frozen: true })
+})
+
 t.test('a real-time clock (no CLOCK) freezes and runs on', async (t) => {
   const { app } = await testApp(t, { clock: undefined })
   const before = Date.now()
