@@ -9,6 +9,7 @@ import type { Fixtures } from './domain/fixtures.js'
 import { createIds, type Ids } from './domain/ids.js'
 import { createIdTokenService } from './domain/id-token.js'
 import { createKycService } from './domain/kyc.js'
+import type { OutageLog } from './domain/redis-health.js'
 import { createMemoryStore, type Store } from './domain/store.js'
 import { signingKeySource } from './domain/signing-key.js'
 import { createCodeService } from './domain/codes.js'
@@ -63,10 +64,10 @@ export interface AppOptions {
 }
 
 /** STORE: the bounded memory store, or Redis (loaded only then: a memory sandbox never pays for the client). */
-async function openStore (config: Config, now: () => number): Promise<Store> {
+async function openStore (config: Config, now: () => number, log: OutageLog): Promise<Store> {
   if (config.store === 'memory') return createMemoryStore({ now, maxEntries: config.maxRecords })
   const { createRedisStore } = await import('./domain/redis-store.js')
-  return createRedisStore({ url: config.store, prefix: config.storePrefix, now })
+  return createRedisStore({ url: config.store, prefix: config.storePrefix, now, log })
 }
 
 /** Builds a sandbox with every route registered. It never listens and never reads the environment. */
@@ -76,8 +77,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const signingKey = await signingKeySource(config, () => store)
   // The store reads time from the clock, and the clock keeps its offset in the store.
   const now = (): number => clock.now()
-  const store = options.store ?? await openStore(config, now)
-  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock), { offset: store.counter('clock') })
+  // A Redis outage is told in the app's log (the store reports none before the app exists).
+  const store = options.store ?? await openStore(config, now, { warn: (message) => app.log.warn(message), info: (message) => app.log.info(message) })
+  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock), { timeLine: store.timeLine('clock') })
   const ids = options.ids ?? createIds(config.seed, store.counter('ids'))
   const errorStatus = config.errorStatus
 

@@ -92,7 +92,7 @@ export const SETTINGS = {
     schema: Type.String({ format: 'iso-instant' }),
     expected: 'an ISO 8601 instant such as 2030-01-01T00:00:00Z',
     shown: 'real time',
-    help: 'start the sandbox clock at this instant; it stands still until moved'
+    help: 'start the sandbox clock at this instant; it stands still until moved or unfrozen (POST /__sandbox/clock {"freeze": false})'
   },
   sandboxToken: {
     env: 'SANDBOX_TOKEN',

@@ -37,9 +37,14 @@ export interface SandboxControl {
   faults(): Promise<Fault[]>
   clearFaults(): Promise<void>
   clock(): Promise<ClockState>
-  setClock(instant: string | Date): Promise<ClockState>
-  /** Seconds, or a duration such as "15m", "7d". */
-  advanceClock(by: number | string): Promise<ClockState>
+  /** Jumps to the instant; `freeze` also stops (true) or starts (false) the clock there. */
+  setClock(instant: string | Date, options?: { freeze?: boolean }): Promise<ClockState>
+  /** Seconds, or a duration such as "15m", "7d"; `freeze` as for setClock. */
+  advanceClock(by: number | string, options?: { freeze?: boolean }): Promise<ClockState>
+  /** The clock stands still where it is, on every replica, until advanced, set or unfrozen. */
+  freezeClock(): Promise<ClockState>
+  /** The clock runs on with real time, from where it is. */
+  unfreezeClock(): Promise<ClockState>
   reset(): Promise<ClockState>
   /** End a user's Freedom ID session (id, phone or e-mail): tokens die, revoke_uri calls start. */
   logout(user: string): Promise<{ user_id: string, tokens_ended: number, deliveries: Delivery[] }>
@@ -68,8 +73,10 @@ export function createControl (app: FastifyInstance, token: string | undefined):
     faults: () => call('GET', '/faults'),
     clearFaults: () => call('DELETE', '/faults'),
     clock: () => call('GET', '/clock'),
-    setClock: (instant) => call('POST', '/clock', { set: instant instanceof Date ? instant.toISOString() : instant }),
-    advanceClock: (by) => call('POST', '/clock', { advance: by }),
+    setClock: (instant, options = {}) => call('POST', '/clock', { set: instant instanceof Date ? instant.toISOString() : instant, ...options }),
+    advanceClock: (by, options = {}) => call('POST', '/clock', { advance: by, ...options }),
+    freezeClock: () => call('POST', '/clock', { freeze: true }),
+    unfreezeClock: () => call('POST', '/clock', { freeze: false }),
     reset: () => call('POST', '/reset'),
     logout: (user) => call('POST', `/users/${encodeURIComponent(user)}/logout`),
     deliveries: () => call('GET', '/deliveries')

@@ -1,46 +1,58 @@
-import { localCounter, type Counter } from './store.js'
+import { instantOf, localTimeLine, type TimeLine, type TimeLineState } from './time-line.js'
 
 /**
  * The sandbox clock. Every expiry in the sandbox reads time from here, never from Date.now(),
- * so a test can start the clock at a fixed instant (`CLOCK`) and move it by hand.
+ * so a test can start the clock at a fixed instant (`CLOCK`), move it, freeze and unfreeze it.
  *
- * Its whole state is one number, the offset from where it started (the `CLOCK` instant, or real
- * time), kept in the store so replicas on a shared store read one clock. `now()` stays
- * synchronous: it reads the offset this process last saw, which `sync()` refreshes.
+ * Its whole state (frozen or running, and where) is one record in the store, so replicas on a
+ * shared store read one clock. `now()` stays synchronous: it reads the state this process last
+ * saw, which `sync()` and every change refresh.
  */
 export interface Clock {
   /** Milliseconds since the epoch, on the sandbox's time line. */
   now(): number
-  /** True when the clock stands still until it is set or advanced. */
+  /** True when the clock stands still until it is set, advanced or unfrozen. */
   readonly frozen: boolean
+  /**
+   * `set` (an instant) or `advance` (milliseconds), and/or `freeze`, in one step however many
+   * replicas change the clock at once; answers false, changing nothing, when the instant shown
+   * would fall outside `range` (by default, any a Date can hold).
+   */
+  change(change: ClockChange, range?: ClockRange): Promise<boolean>
   set(instantMs: number): Promise<void>
   advance(ms: number): Promise<void>
-  /** Back to how it started: the fixed start instant, or real time. */
+  /** Back to how it started: frozen at the start instant, or real time. */
   reset(): Promise<void>
-  /** Reads the offset again: another replica may have moved the clock. */
+  /** Reads the state again: another replica may have changed the clock. */
   sync(): Promise<void>
 }
 
-export function createClock (start?: Date, options: { offset?: Counter, realNow?: () => number } = {}): Clock {
-  const { offset: shared = localCounter(), realNow = Date.now } = options
-  const startMs = start?.getTime()
-  // A clock with a start stands still; a real one moves with real time, shifted by the offset.
-  const base = startMs === undefined ? realNow : () => startMs
-  let offset = 0
+export interface ClockChange { set?: number, advance?: number, freeze?: boolean }
+
+/** What a Date holds: 100,000,000 days either side of 1970. */
+const ANY_DATE: ClockRange = { earliestMs: -8.64e15, latestMs: 8.64e15 }
+
+export function createClock (start?: Date, options: { timeLine?: TimeLine, realNow?: () => number } = {}): Clock {
+  const { timeLine = localTimeLine(), realNow = Date.now } = options
+  // A clock with a start stands still there; a real one moves with real time.
+  const initial: TimeLineState = start === undefined ? { frozen: false, ms: 0 } : { frozen: true, ms: start.getTime() }
+  let state = initial
+  const change = async (change: ClockChange, range = ANY_DATE): Promise<boolean> => {
+    const next = await timeLine.change(change, { realNow: realNow(), initial, ...range })
+    if (next !== undefined) state = next
+    return next !== undefined
+  }
   return {
-    get frozen () { return startMs !== undefined },
-    now: () => base() + offset,
-    async set (instantMs) {
-      const next = instantMs - base()
-      await shared.set(next)
-      offset = next
-    },
-    async advance (ms) { offset = await shared.add(ms) },
+    get frozen () { return state.frozen },
+    now: () => instantOf(state, realNow()),
+    change,
+    async set (instantMs) { await change({ set: instantMs }) },
+    async advance (ms) { await change({ advance: ms }) },
     async reset () {
-      await shared.set(0)
-      offset = 0
+      await timeLine.clear()
+      state = initial
     },
-    async sync () { offset = await shared.get() }
+    async sync () { state = await timeLine.get() ?? initial }
   }
 }
 
@@ -59,8 +71,6 @@ export interface ClockRange { earliestMs: number, latestMs: number }
 export function clockRange (longestSpanSeconds: number): ClockRange {
   return { earliestMs: 0, latestMs: Date.UTC(9999, 0, 1) - Math.max(longestSpanSeconds * 1000, 31 * DAY_MS) }
 }
-
-export const inRange = (range: ClockRange, ms: number): boolean => ms >= range.earliestMs && ms <= range.latestMs
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { redisProblem, watchOutages, type OutageLog, type OutageWatch } from './redis-health.js'
+import { redisTimeLine } from './redis-time-line.js'
 import { StoreUnavailableError, type Collection, type Counter, type List, type ListOptions, type Store } from './store.js'
 
 export interface RedisStoreOptions {
@@ -13,6 +15,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number
   /** Real-time milliseconds `withLock` waits for a lock another holder keeps. */
   lockWaitMs?: number
+  /** Where an outage is told, once: when Redis goes away, and when it is back. */
+  log?: OutageLog
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000
@@ -125,18 +129,19 @@ function redact (url: string): string {
 }
 
 /** Connects, and selects the database (a wrong one fails only then), within CONNECT_TIMEOUT_MS. */
-async function connect (redis: Redis, where: string, lastError: () => Error | undefined): Promise<void> {
+async function connect (redis: Redis, where: string, lastError: () => Error | undefined, commandTimeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)
-  })
+  const gaveUp = new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(gaveUp), CONNECT_TIMEOUT_MS) })
   try {
     await Promise.race([redis.connect().then(() => redis.select(redis.options.db!)), timeout])
   } catch (error) {
     redis.disconnect()
-    // The event names the cause ("connect ECONNREFUSED ..."); the rejection only "Connection is closed."
-    const reason = lastError() ?? error as Error
-    throw new StoreUnavailableError(`Redis at ${where} cannot be reached: ${reason.message}`, { cause: reason })
+    const { message } = error as Error
+    const problem = error === gaveUp
+      ? `did not answer within ${CONNECT_TIMEOUT_MS} ms`
+      : /DB index is out of range/.test(message) ? `has no database ${redis.options.db!} (${message})` : redisProblem(error, lastError(), commandTimeoutMs)
+    throw new StoreUnavailableError(`Redis at ${where} ${problem}`, { cause: error })
   } finally {
     clearTimeout(timer)
   }
@@ -168,14 +173,26 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
     enableAutoPipelining: true,
     scripts: SCRIPTS
   }) as Redis & Scripts
-  redis.on('error', (error: Error) => { lastError = error })
-  await connect(redis, where, () => lastError)
+  let watch: OutageWatch | undefined
+  redis.on('error', (error: Error) => {
+    lastError = error
+    watch?.failed(redisProblem(error, undefined, commandTimeoutMs))
+  })
+  redis.on('ready', () => {
+    lastError = undefined
+    watch?.ready()
+  })
+  await connect(redis, where, () => lastError, commandTimeoutMs)
+  // Told once per outage; a small write probes for its end, since a refused write is an outage too.
+  if (options.log !== undefined) watch = watchOutages(where, options.log, () => redis.set(`${prefix}:health`, '1', 'PX', 1000))
 
   const call = async <R>(command: Promise<R>): Promise<R> => {
     try {
       return await command
     } catch (error) {
-      throw new StoreUnavailableError(`Redis at ${where} failed: ${(error as Error).message}`, { cause: error })
+      const problem = redisProblem(error, lastError, commandTimeoutMs)
+      watch?.failed(problem)
+      throw new StoreUnavailableError(`Redis at ${where} ${problem}`, { cause: error })
     }
   }
   const scan = async (pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> => {
@@ -271,6 +288,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
         async set (value) { await call(redis.set(key, value)) }
       }
     },
+    timeLine: (name) => redisTimeLine(redis, `${prefix}:t:${name}`, call),
     async withLock (name, fn) {
       const key = `${prefix}:lock:${name}`
       const token = randomUUID()
@@ -299,6 +317,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
       })
     },
     async close () {
+      watch?.close()
       await redis.quit().catch(() => redis.disconnect())
     }
   }

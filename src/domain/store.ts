@@ -1,3 +1,5 @@
+import { localTimeLine, type TimeLine } from './time-line.js'
+
 /**
  * Where the sandbox keeps its state: in memory (the default), or in Redis, shared by replicas.
  * Every method is async so both sit behind this one interface. Records are plain JSON values;
@@ -65,6 +67,8 @@ export interface Store {
   collection<T>(name: string, options?: CollectionOptions): Collection<T>
   list<T>(name: string, maxLength: number, options?: ListOptions): List<T>
   counter(name: string): Counter
+  /** A clock's state (frozen or running, and where), changed in one step. */
+  timeLine(name: string): TimeLine
   /** Runs `fn` holding the named lock: no other holder, in this process or another replica, runs meanwhile. */
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>
   /** Resolves when the store answers; rejects with a StoreUnavailableError when it cannot be reached. */
@@ -127,6 +131,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   // sizes[i] is items[i]'s JSON in bytes, kept only for lists with a byte budget.
   const lists = new Map<string, ListState>()
   const counters = new Map<string, Counter>()
+  const timeLines = new Map<string, TimeLine>()
   // One promise chain per lock name: each holder starts when the one before it has finished.
   const locks = new Map<string, Promise<unknown>>()
   const mapOf = (name: string): Map<string, Entry> => {
@@ -239,6 +244,11 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       if (counter === undefined) counters.set(name, counter = localCounter())
       return counter
     },
+    timeLine (name) {
+      let timeLine = timeLines.get(name)
+      if (timeLine === undefined) timeLines.set(name, timeLine = localTimeLine())
+      return timeLine
+    },
     async withLock (name, fn) {
       const before = locks.get(name) ?? Promise.resolve()
       const run = before.then(fn, fn)
@@ -254,12 +264,14 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       for (const map of maps.values()) map.clear()
       for (const list of lists.values()) empty(list)
       for (const counter of counters.values()) await counter.set(0)
+      for (const timeLine of timeLines.values()) await timeLine.clear()
     },
     async close () {
       clearInterval(timer)
       maps.clear()
       lists.clear()
       counters.clear()
+      timeLines.clear()
     }
   }
 }

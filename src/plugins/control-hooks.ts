@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Fault } from '../domain/faults.js'
 import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../domain/journal.js'
+import { StoreUnavailableError } from '../domain/store.js'
 import { ERRORS, envelope } from '../errors.js'
 
 declare module 'fastify' {
@@ -80,7 +81,13 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   })
   app.addHook('onResponse', async (request, reply) => {
     // The answer has gone out: a journal the store cannot take (Redis lost) costs the entry, not the request.
-    if (arrived.has(request)) await record(request, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
+    // A lost store is told once per outage by the store itself, not once per request.
+    if (arrived.has(request)) {
+      await record(request, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => {
+        if (err instanceof StoreUnavailableError) request.log.debug({ reason: err.message }, 'request not journaled')
+        else request.log.warn({ err }, 'request not journaled')
+      })
+    }
   })
 }
 

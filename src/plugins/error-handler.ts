@@ -14,7 +14,8 @@ export interface ErrorHandlerOptions {
   errorStatus: 'http' | '200'
 }
 
-interface Rendered { status: number, body: unknown, headers?: Record<string, string> }
+/** An error as the client gets it; `reason` is the request log's, when it says more than the body. */
+interface Rendered { status: number, body: unknown, headers?: Record<string, string>, reason?: string }
 
 const BY_FASTIFY_CODE: Record<string, ErrorName> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupportedMediaType',
@@ -32,7 +33,8 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
     return { status: error.status, body: envelope(error.message, error.code), headers: error.headers }
   }
   if (error instanceof LoginError) return { status: error.status, body: envelope(error.message, 100000 + error.status) }
-  if (error instanceof StoreUnavailableError) return { ...providerBody('storeUnavailable'), headers: { 'retry-after': '1' } }
+  // The client gets the provider's words; the log says what Redis did ("Redis at ... is not reachable (connection refused)").
+  if (error instanceof StoreUnavailableError) return { ...providerBody('storeUnavailable'), headers: { 'retry-after': '1' }, reason: error.message }
   if (error instanceof ValidationFailed) {
     return { status: 422, body: validationBody(error.errors) }
   }
@@ -62,7 +64,7 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
  * 200 response schema would otherwise filter the envelope away.
  */
 export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus: ErrorHandlerOptions['errorStatus']): FastifyReply {
-  noteFailure(reply.request, failureOf(rendered.body))
+  noteFailure(reply.request, rendered.reason ?? failureOf(rendered.body))
   reply.headers(rendered.headers ?? {})
   return reply.code(errorStatus === '200' ? 200 : rendered.status)
     .type('application/json; charset=utf-8')
@@ -93,9 +95,9 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
 
   app.setErrorHandler((error, request, reply) => {
     const rendered = renderError(error, request)
-    // The provider's own 5xx (not ready) is expected, a lost store is the operator's to mend; anything else is a bug worth the stack.
-    if (error instanceof StoreUnavailableError) request.log.warn({ err: error }, 'store unavailable')
-    else if (rendered.status >= 500 && !(error instanceof ProviderError)) request.log.error({ err: error }, 'request failed')
+    // The provider's own 5xx (not ready) is expected; a lost store is told once per outage by the
+    // store, and each request's line gives the reason; anything else is a bug worth the stack.
+    if (rendered.status >= 500 && !(error instanceof ProviderError) && !(error instanceof StoreUnavailableError)) request.log.error({ err: error }, 'request failed')
     return sendError(reply, rendered, options.errorStatus)
   })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { addCalendarMonth, createClock, formatProviderTimestamp, unixSeconds } from '../../src/domain/clock.js'
-import { localCounter } from '../../src/domain/store.js'
+import { localTimeLine } from '../../src/domain/time-line.js'
 
 t.test('a clock with a start stands still until moved', async (t) => {
   const clock = createClock(new Date('2030-01-01T00:00:00Z'), { realNow: () => 5 })
@@ -31,11 +31,11 @@ t.test('a real clock follows time, shifted by set and advance', async (t) => {
   t.ok(Math.abs(createClock().now() - Date.now()) < 1000, 'defaults to Date.now')
 })
 
-t.test('two clocks on one offset (replicas on one store) read one time line once synced', async (t) => {
-  const offset = localCounter()
+t.test('two clocks on one time line (replicas on one store) read one time once synced', async (t) => {
+  const timeLine = localTimeLine()
   const start = new Date('2030-01-01T00:00:00Z')
-  const a = createClock(start, { offset })
-  const b = createClock(start, { offset })
+  const a = createClock(start, { timeLine })
+  const b = createClock(start, { timeLine })
   await a.advance(60_000)
   t.equal(b.now(), Date.UTC(2030, 0, 1), 'b has not looked yet')
   await b.sync()
@@ -49,6 +49,28 @@ t.test('two clocks on one offset (replicas on one store) read one time line once
   await a.reset()
   await b.sync()
   t.equal(b.now(), Date.UTC(2030, 0, 1))
+})
+
+t.test('freeze and unfreeze: the instant stays, only whether time moves it changes', async (t) => {
+  let real = 1_000_000
+  const clock = createClock(new Date('2030-01-01T00:00:00Z'), { realNow: () => real })
+  t.equal(await clock.change({ freeze: false }), true)
+  t.equal(clock.frozen, false)
+  real += 250
+  t.equal(clock.now(), Date.UTC(2030, 0, 1) + 250, 'running from where it stood')
+  t.equal(await clock.change({ freeze: true }), true)
+  real += 1000
+  t.equal(clock.now(), Date.UTC(2030, 0, 1) + 250, 'frozen where it ran to')
+  t.equal(await clock.change({ advance: 60_000, freeze: false }), true)
+  t.equal(clock.now(), Date.UTC(2030, 0, 1) + 60_250)
+  const range = { earliestMs: 0, latestMs: Date.UTC(2030, 0, 2) }
+  t.equal(await clock.change({ advance: 86_400_000, freeze: true }, range), false, 'past the range: refused')
+  t.equal(clock.frozen, false, 'with its freeze')
+  t.equal(await clock.change({ set: Date.UTC(2030, 0, 2), freeze: true }, range), true, 'the range\'s end is in it')
+  t.equal(clock.now(), Date.UTC(2030, 0, 2))
+  await clock.reset()
+  t.equal(clock.frozen, true)
+  t.equal(clock.now(), Date.UTC(2030, 0, 1))
 })
 
 t.test('provider timestamps: whole seconds and six zero digits', async (t) => {

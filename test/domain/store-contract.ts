@@ -152,6 +152,37 @@ export function contract (name: string, makeStore: MakeStore): void {
     t.equal(await store.counter('other').get(), 0)
   })
 
+  t.test(`${name}: a time line: set, advance, freeze and unfreeze in one step, within the range, cleared with the store`, async (t) => {
+    const store = await makeStore(t, () => START)
+    const line = store.timeLine('clock')
+    // Instants past 2^32 seconds and near year 9999 survive the round trip to the digit.
+    const step = { realNow: 1_000_000, initial: { frozen: true, ms: START }, earliestMs: 0, latestMs: 253_370_764_799_999 }
+    t.equal(await line.get(), undefined, 'nothing stored: the clock is as it started')
+    t.same(await line.change({ advance: 1500 }, step), { frozen: true, ms: START + 1500 }, 'from the initial state')
+    t.same(await line.change({ freeze: false }, step), { frozen: false, ms: START + 1500 - 1_000_000 }, 'running: an offset from real time')
+    t.same(await line.change({ advance: -500 }, { ...step, realNow: 1_000_007 }), { frozen: false, ms: START + 1000 - 1_000_000 })
+    t.same(await line.change({ freeze: true }, { ...step, realNow: 1_000_010 }), { frozen: true, ms: START + 1010 }, 'frozen where it had run to')
+    t.same(await line.change({ set: step.latestMs, freeze: false }, step), { frozen: false, ms: step.latestMs - 1_000_000 }, 'the last instant is in range')
+    t.equal(await line.change({ advance: 1 }, step), undefined, 'one millisecond past it is not')
+    t.equal(await line.change({ set: -1, freeze: true }, step), undefined, 'nor before the first')
+    t.same(await line.get(), { frozen: false, ms: step.latestMs - 1_000_000 }, 'a refused change changed nothing, its freeze included')
+    t.same(await line.change({ freeze: true }, step), { frozen: true, ms: step.latestMs }, 'a freeze alone is never out of range')
+    t.same(await store.timeLine('clock').get(), { frozen: true, ms: step.latestMs }, 'the same name is the same time line')
+    t.equal(await store.timeLine('other').get(), undefined)
+
+    // Twenty advances of 10 s at once with 95 s to go: nine fit, and the clock never passes the end.
+    await line.change({ set: step.latestMs - 95_000 }, step)
+    const results = await Promise.all(Array.from({ length: 20 }, async () => await line.change({ advance: 10_000 }, step)))
+    t.equal(results.filter((result) => result !== undefined).length, 9)
+    t.same(await line.get(), { frozen: true, ms: step.latestMs - 5000 })
+
+    await store.clear()
+    t.equal(await line.get(), undefined, 'clear forgets it')
+    t.same(await line.change({ freeze: false }, step), { frozen: false, ms: START - 1_000_000 })
+    await line.clear()
+    t.equal(await line.get(), undefined)
+  })
+
   t.test(`${name}: withLock runs holders of one name one at a time`, async (t) => {
     const store = await makeStore(t, () => START)
     let active = 0

@@ -154,6 +154,18 @@ function watchedStore (now: () => number): { store: Store, watch: Watch } {
         set: (value) => { if (counted) wrote(`set ${name}`); return c.set(value) }
       }
     },
+    timeLine (name) {
+      const l = inner.timeLine(name)
+      return {
+        get: () => l.get(),
+        async change (change, step) {
+          const next = await l.change(change, step)
+          if (next !== undefined) wrote(`change ${name}`)
+          return next
+        },
+        clear: () => { wrote(`clear ${name}`); return l.clear() }
+      }
+    },
     withLock: (name, fn) => inner.withLock(name, fn),
     ping: () => inner.ping(),
     sweep: () => inner.sweep(),

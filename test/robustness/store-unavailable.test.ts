@@ -29,6 +29,10 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
       const c = inner.counter(name)
       return { get: guard(c.get), add: guard(c.add), set: guard(c.set) }
     },
+    timeLine: (name) => {
+      const l = inner.timeLine(name)
+      return { get: guard(l.get), change: guard(l.change), clear: guard(l.clear) }
+    },
     withLock: guard((name, fn) => inner.withLock(name, fn)),
     ping: guard(inner.ping),
     sweep: guard(inner.sweep),
@@ -72,8 +76,12 @@ t.test('store lost: provider endpoints answer 503 in the envelope, /health stays
   const ready = await fetch(`${base}/ready`)
   t.equal(ready.status, 503)
   t.same(await ready.json(), { error: { message: 'Not ready: the store (redis://127.0.0.1:1/0) cannot be reached: connection is closed', code: 100503 } })
-  t.ok(logs.some((line) => line.msg === 'store unavailable' && line.level === 40), 'logged as a warning, not as a crash')
-  t.same(logs.filter((line) => (line.level as number) >= 50), [], 'no error-level line')
+  const why = 'the store (redis://127.0.0.1:1/0) cannot be reached: connection is closed'
+  t.same(logs.filter((line) => line.msg === 'request' && line.status === 503).map((line) => [line.url, line.reason]).sort(), [
+    ['/api/v1/oauth/authorize', why], ['/api/v1/oauth/user', why], ['/__sandbox/clock', why], ['/login/sign-in', why], ['/ready', `Not ready: ${why}`]
+  ].sort(), 'each 503 request line says why, in the store\'s words')
+  t.same(logs.filter((line) => (line.level as number) >= 40), [], 'and nothing else: no warning per request (the Redis store tells an outage once), no error, no stack')
+  t.notOk(logs.some((line) => 'err' in line), 'no error object logged')
 
   set(false)
   t.equal((await fetch(`${base}/ready`)).status, 200)
@@ -89,9 +97,20 @@ t.test('a lost store while a request is journaled costs the entry, not the answe
   app.addHook('onSend', async () => { set(true) })
   const res = await app.inject({ method: 'GET', url: '/api/v1/oauth/user', headers: { authorization: 'Bearer nope' } })
   t.equal(res.statusCode, 401)
-  t.ok(logs.some((line) => line.msg === 'request not journaled' && line.level === 40))
+  t.same(logs.filter((line) => (line.level as number) >= 40), [], 'no warning per request: the Redis store tells an outage once')
   set(false)
   t.same((await store.list('journal', 10).items()), [], 'nothing half-written')
+})
+
+t.test('a journal that fails for another reason is a bug: warned, with its stack, and the answer still goes out', async (t) => {
+  const { store } = switchableStore()
+  const broken: Store = { ...store, list: (name, max, options) => ({ ...store.list(name, max, options), push: async () => { throw new Error('journal bug') } }) }
+  const { app, logs } = await testApp(t, {}, undefined, { store: broken })
+  const res = await app.inject({ method: 'GET', url: '/api/v1/oauth/user', headers: { authorization: 'Bearer nope' } })
+  t.equal(res.statusCode, 401)
+  const warned = logs.filter((line) => line.msg === 'request not journaled')
+  t.equal(warned.length, 1)
+  t.match(warned[0], { level: 40, err: { message: 'journal bug', stack: /^Error: journal bug\n/ } })
 })
 
 t.test('on a shared store every request reads the clock another replica may have moved', async (t) => {

@@ -6,6 +6,7 @@ import type { User } from '../../domain/fixtures.js'
 import { StoreUnavailableError } from '../../domain/store.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { callbackPage, demoProblemPage, homePage } from '../../views/home.js'
+import { noteFailure } from '../../plugins/logging.js'
 import { sendPage } from '../login/index.js'
 import { DEMO_CALLBACK, answerText, basicAuth, callProvider, callbackUri, demoClient, headlessScript } from './demo.js'
 
@@ -31,7 +32,8 @@ const pages: FastifyPluginAsyncTypebox<HomeOptions> = async (app, { fixtureUsers
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof StoreUnavailableError) {
-      request.log.warn({ err: error }, 'start page: store unavailable')
+      // Told once per outage by the store; the request line gives the reason.
+      noteFailure(request, error.message)
       return problem(reply, 503, 'Sandbox unavailable', 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.')
     }
     const status = (error as { statusCode?: number }).statusCode

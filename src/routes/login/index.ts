@@ -102,7 +102,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message, await shopOf(request)))
     if (error instanceof StoreUnavailableError) {
-      request.log.warn({ err: error }, 'login page: store unavailable')
+      // Told once per outage by the store; the request line gives the reason.
+      noteFailure(request, error.message)
       return sendPage(reply, 503, errorPage('Sandbox unavailable', 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.'))
     }
     if ((error as { validation?: unknown }).validation !== undefined) {

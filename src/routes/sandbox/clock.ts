@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { clockRange, inRange } from '../../domain/clock.js'
+import { clockRange } from '../../domain/clock.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 
 const DURATION = /^(\d+)([smhd])$/
@@ -16,16 +16,19 @@ export function parseDuration (value: number | string): number | undefined {
 
 export const ClockReply = Type.Object({
   now: Type.String({ description: 'The sandbox clock, ISO 8601' }),
-  frozen: Type.Boolean({ description: 'true when CLOCK was set: the clock moves only when told to' })
+  frozen: Type.Boolean({ description: 'true while the clock stands still (CLOCK set, or frozen): it moves only when told to' })
 })
 
-/** Either `set` or `advance`, not both (checked by the handler, which can name the field). */
+/** `set` or `advance` (not both), and/or `freeze` (the handler checks the combination, naming the field). */
 export const ClockChange = Type.Object({
   set: Type.Optional(Type.String({ format: 'iso-instant', description: 'Jump to this ISO 8601 instant' })),
   advance: Type.Optional(Type.Union([Type.Integer(), Type.String({ pattern: '^(-?\\d+|\\d+[smhd])$' })], {
     description: 'Seconds (an integer, may be negative) or a duration such as "15m", "7d"'
-  }))
+  })),
+  freeze: Type.Optional(Type.Boolean({ description: 'true: the clock stands still (after any set or advance); false: it runs on with real time from where it is' }))
 })
+
+const FIELDS = new Set(['set', 'advance', 'freeze'])
 
 export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { clock, config } = app.sandbox
@@ -42,25 +45,27 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/clock', {
     schema: {
-      summary: 'Set or advance the sandbox clock; every expiry follows it',
+      summary: 'Set or advance the sandbox clock, freeze or unfreeze it; every expiry follows it',
       tags: ['sandbox'],
       body: ClockChange,
       response: { 200: ClockReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const { set, advance } = request.body
-    if ((set === undefined) === (advance === undefined)) {
+    const { set, advance, freeze } = request.body
+    const unknown = Object.keys(request.body).filter((field) => !FIELDS.has(field))
+    if (unknown.length > 0) {
+      throw new ValidationFailed(Object.fromEntries(unknown.slice(0, 3).map((field) => [field.slice(0, 100),
+        [`The clock takes set, advance and freeze only; ${field.slice(0, 100)} is none of them.`]])))
+    }
+    if (set === undefined && advance === undefined && freeze === undefined) {
+      throw new ValidationFailed({ body: ['Send set (an ISO 8601 instant), advance (seconds, or a duration such as "15m") or freeze (true or false).'] })
+    }
+    if (set !== undefined && advance !== undefined) {
       throw new ValidationFailed({ set: ['Send either set or advance, not both.'] })
     }
-    if (set !== undefined) {
-      if (!inRange(range, Date.parse(set))) throw outside('set', 'is')
-      await clock.set(Date.parse(set))
-      return reply()
-    }
-    const ms = parseDuration(advance!)! * 1000
-    if (!inRange(range, clock.now() + ms)) throw outside('advance', 'moves the clock')
-    // An advance, not a set: two replicas advancing at once both count.
-    await clock.advance(ms)
+    // One step on the store: two replicas advancing at once both count, and never pass the range together.
+    const change = { set: set === undefined ? undefined : Date.parse(set), advance: advance === undefined ? undefined : parseDuration(advance)! * 1000, freeze }
+    if (!await clock.change(change, range)) throw set === undefined ? outside('advance', 'moves the clock') : outside('set', 'is')
     return reply()
   })
 }

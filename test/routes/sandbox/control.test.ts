@@ -1,6 +1,14 @@
-import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
 import { parseDuration } from '../../../src/routes/sandbox/clock.js'
 import { AUTHORIZE, CLOCK_START_S, DEMO, DEMO_AUTH, authorizeBody, testApp } from '../../helpers/app.js'
+import { startRedis, uniquePrefix } from '../../helpers/redis.js'
+
+async function redisSettings (t: Test): Promise<{ store: string, storePrefix: string }> {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  return { store: redis.url, storePrefix: uniquePrefix('clock') }
+}
 
 t.test('durations', async (t) => {
   t.equal(parseDuration(90), 90)
@@ -36,8 +44,20 @@ t.test('read, set and advance the clock', async (t) => {
 t.test('bad clock bodies get the validation envelope, every one naming a field, and change nothing', async (t) => {
   const { app } = await testApp(t)
   const cases: Array<[unknown, Record<string, string[]>]> = [
-    [{}, { set: ['Send either set or advance, not both.'] }],
+    [{}, { body: ['Send set (an ISO 8601 instant), advance (seconds, or a duration such as "15m") or freeze (true or false).'] }],
     [{ set: '2030-01-01T00:00:00Z', advance: 5 }, { set: ['Send either set or advance, not both.'] }],
+    [{ set: '2030-01-01T00:00:00Z', advance: 5, freeze: true }, { set: ['Send either set or advance, not both.'] }],
+    [{ frozen: true }, { frozen: ['The clock takes set, advance and freeze only; frozen is none of them.'] }],
+    [{ advance: 60, Freeze: false, x: 1, y: 2, z: 3 }, {
+      Freeze: ['The clock takes set, advance and freeze only; Freeze is none of them.'],
+      x: ['The clock takes set, advance and freeze only; x is none of them.'],
+      y: ['The clock takes set, advance and freeze only; y is none of them.']
+    }],
+    [{ ['k'.repeat(500)]: 1 }, { ['k'.repeat(100)]: [`The clock takes set, advance and freeze only; ${'k'.repeat(100)} is none of them.`] }],
+    [{ freeze: 'yes' }, { freeze: ['The Freeze field must be true or false.'] }],
+    [{ freeze: 1, advance: 5 }, { freeze: ['The Freeze field must be true or false.'] }],
+    [{ set: '9999-06-01T00:00:00Z', freeze: false }, { set: ['The Set field is beyond the dates a clock can show: from 1970-01-01T00:00:00Z to 9998-12-01T00:00:00Z.'] }],
+    [{ advance: '-86400000000', freeze: false }, { advance: ['The Advance field moves the clock beyond the dates a clock can show: from 1970-01-01T00:00:00Z to 9998-12-01T00:00:00Z.'] }],
     [{ advance: '1w' }, { advance: ['The selected Advance is invalid.'] }],
     [{ advance: 1.5 }, { advance: ['The selected Advance is invalid.'] }],
     [{ set: 'tomorrow' }, { set: ['The Set field must be valid.'] }],
@@ -50,7 +70,57 @@ t.test('bad clock bodies get the validation envelope, every one naming a field, 
     t.equal(res.statusCode, 422, JSON.stringify(payload))
     t.same(res.json(), { error: { message: 'Error validating transmitted data.', errors } }, JSON.stringify(payload))
   }
-  t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json().now, '2030-01-01T00:00:00.000Z')
+  t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json(), { now: '2030-01-01T00:00:00.000Z', frozen: true }, 'nor froze or unfroze it')
+})
+
+t.test('freeze and unfreeze at run time, alone or with set or advance', async (t) => {
+  for (const store of ['memory', 'redis'] as const) {
+    const settings = store === 'memory' ? {} : await redisSettings(t)
+    const { app } = await testApp(t, settings)
+    const post = async (payload: object) => {
+      const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload })
+      t.equal(res.statusCode, 200, `${store}: ${JSON.stringify(payload)}`)
+      return res.json() as { now: string, frozen: boolean }
+    }
+    const get = async () => (await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json() as { now: string, frozen: boolean }
+    t.same(await post({ freeze: true }), { now: '2030-01-01T00:00:00.000Z', frozen: true }, `${store}: freezing a frozen clock keeps it where it is`)
+    const running = await post({ freeze: false })
+    t.equal(running.frozen, false)
+    await sleep(30)
+    const later = await get()
+    t.equal(later.frozen, false)
+    const ran = Date.parse(later.now) - Date.parse('2030-01-01T00:00:00Z')
+    t.ok(ran >= 25 && ran < 5000, `${store}: unfrozen, it runs with real time from 2030-01-01 (${ran} ms)`)
+    const stopped = await post({ freeze: true })
+    t.equal(stopped.frozen, true)
+    await sleep(20)
+    t.same(await get(), stopped, `${store}: frozen again, where it had run to`)
+    t.same(await post({ advance: '1h', freeze: false }).then((r) => r.frozen), false, `${store}: advance, then run`)
+    t.same(await post({ set: '2031-01-01T00:00:00Z', freeze: true }), { now: '2031-01-01T00:00:00.000Z', frozen: true }, `${store}: jump, and stand still there`)
+    t.same(await post({ advance: 60 }), { now: '2031-01-01T00:01:00.000Z', frozen: true }, `${store}: set and advance keep it frozen`)
+    const reset = await app.inject({ method: 'POST', url: '/__sandbox/reset' })
+    t.same(reset.json(), { now: '2030-01-01T00:00:00.000Z', frozen: true }, `${store}: a reset restores the start, frozen`)
+  }
+})
+
+t.test('advances at once near the end of the range: as many as fit, never past it (memory store)', async (t) => {
+  const { app } = await testApp(t)
+  await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { set: '9998-11-30T23:58:25Z' } })
+  const answers = await Promise.all(Array.from({ length: 20 }, async () => await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 10 } })))
+  t.same(answers.map((res) => res.statusCode).sort(), [...Array(9).fill(200), ...Array(11).fill(422)])
+  t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json(), { now: '9998-11-30T23:59:55.000Z', frozen: true })
+})
+
+t.test('a real-time clock (no CLOCK) freezes and runs on', async (t) => {
+  const { app } = await testApp(t, { clock: undefined })
+  const before = Date.now()
+  const res = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { freeze: true } })
+  const frozen = res.json() as { now: string, frozen: boolean }
+  t.equal(frozen.frozen, true)
+  t.ok(Math.abs(Date.parse(frozen.now) - before) < 5000, 'frozen at about real time')
+  await sleep(20)
+  t.same((await app.inject({ method: 'GET', url: '/__sandbox/clock' })).json(), frozen)
+  t.equal((await app.inject({ method: 'POST', url: '/__sandbox/reset' })).json().frozen, false, 'a reset runs it with real time again')
 })
 
 t.test('a track as stored, and expired once the clock passes expire_at', async (t) => {
