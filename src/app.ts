@@ -140,7 +140,10 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     }
   })
   await app.register(fp(async (instance) => { instance.decorate('sandbox', context) }, { name: 'sandbox-context' }))
-  app.addHook('onClose', async () => { await store.close() })
+  app.addHook('onClose', async () => {
+    await context.deliveries.close()
+    await store.close()
+  })
   if (!store.local) await app.register(sharedState)
 
   // Only JSON bodies are the provider's; text/plain would reach validation as a string.

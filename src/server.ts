@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net'
+import { isIPv4, type AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
-import { loadFixtures, type Fixtures } from './domain/fixtures.js'
+import { loadFixtures, type Client, type Fixtures } from './domain/fixtures.js'
 import type { CompiledSchemas } from './plugins/lazy-schemas.js'
 import { INFO_OR_MORE, colourWanted, prettyDestination, prettyWanted } from './plugins/logging.js'
 
@@ -42,6 +42,24 @@ async function stdoutLog (config: Config): Promise<DestinationStream | undefined
   return prettyDestination((text) => process.stdout.write(text), colourWanted(terminal, process.env))
 }
 
+const loopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.')) || /^::ffff:127\./i.test(host)
+
+/**
+ * What is open to anyone who can reach a sandbox listening beyond this machine, in one line, or
+ * undefined on loopback or when nothing is: a client with no redirect_uris takes any redirect, and
+ * without SANDBOX_TOKEN the control API takes anyone.
+ */
+export function exposureWarning (config: Pick<Config, 'host' | 'sandboxToken'>, clients: Client[]): string | undefined {
+  if (loopback(config.host)) return undefined
+  const open = clients.filter((client) => client.redirect_uris === undefined).map((client) => `"${client.name}"`)
+  const risks = []
+  if (open.length > 0) risks.push(`${open.join(', ')} accept${open.length === 1 ? 's' : ''} any redirect URI, so a login link with ${open.length === 1 ? 'its' : 'their'} client id can send a user anywhere (give every client redirect_uris)`)
+  if (config.sandboxToken === undefined) risks.push('the control API (/__sandbox) needs no token (set SANDBOX_TOKEN)')
+  if (risks.length === 0) return undefined
+  return `listening on ${config.host}, beyond this machine: ${risks.join('; and ')}. See docs/shared-qa.md.`
+}
+
 export interface StartOptions {
   logStream?: DestinationStream
   /** How the fixtures folder is read (default: loadFixtures; startSandbox() keeps what it validated). */
@@ -64,6 +82,8 @@ export async function startServer (config: Config, options: StartOptions = {}): 
   } finally {
     app.log.level = level
   }
+  const warning = exposureWarning(config, fixtures.clients)
+  if (warning !== undefined) app.log.warn(warning)
   const address = app.server.address() as AddressInfo
   return {
     url: `http://${reachableHost(address)}:${address.port}`,

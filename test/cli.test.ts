@@ -131,3 +131,19 @@ t.test('the built command: SIGTERM lets an in-flight request finish, then exits 
   t.match(run.stdout(), /"msg":"shutting down"/)
   t.match(run.stdout(), /"signal":"SIGTERM"/)
 })
+
+t.test('the built CLI warns at start, on stdout, when it listens beyond loopback with open doors; never on loopback', async (t) => {
+  const warnings = async (env: Record<string, string>) => {
+    const run = spawnMain(['--port', '0'], env)
+    t.teardown(() => { run.child.kill('SIGKILL') })
+    await listeningUrl(run)
+    run.child.kill('SIGTERM')
+    await run.exited
+    return run.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
+      .filter((line) => line.level === 40).map((line) => line.msg)
+  }
+  t.same(await warnings({ HOST: '0.0.0.0' }), [
+    'listening on 0.0.0.0, beyond this machine: "Demo Shop", "Demo Shop (revoke_uri)" accept any redirect URI, so a login link with their client id can send a user anywhere (give every client redirect_uris); and the control API (/__sandbox) needs no token (set SANDBOX_TOKEN). See docs/shared-qa.md.'
+  ])
+  t.same(await warnings({}), [], 'the default host, 127.0.0.1')
+})

@@ -69,10 +69,15 @@ for _, key in ipairs(KEYS) do
 end
 return dropped`
   },
+  // ARGV[3], when given: real milliseconds the list must live on for its newest item (never shortened).
   sandboxPush: {
     numberOfKeys: 1,
     lua: `redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)`
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+if ARGV[3] then
+  local ttl = math.max(tonumber(ARGV[3]), 1)
+  if ttl > redis.call('PTTL', KEYS[1]) then redis.call('PEXPIRE', KEYS[1], ttl) end
+end`
   },
   /*
    * A push into a list with a byte budget (the journal): KEYS[2] counts the bytes of its items.
@@ -113,7 +118,7 @@ interface Scripts {
   sandboxPut(key: string, stored: string, ttl: string): Promise<null>
   sandboxAdd(key: string, stored: string, ttl: string, now: number): Promise<number>
   sandboxSweep(keyCount: number, ...keysThenNow: Array<string | number>): Promise<number>
-  sandboxPush(key: string, item: string, maxLength: number): Promise<null>
+  sandboxPush(key: string, item: string, maxLength: number, ...ttl: string[]): Promise<null>
   sandboxPushBounded(key: string, bytesKey: string, item: string, maxLength: number, maxBytes: number): Promise<null>
   sandboxTakeAt(key: string, index: number, expected: string, ...replacement: string[]): Promise<number>
   sandboxUnlock(key: string, token: string): Promise<number>
@@ -257,9 +262,10 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
       const bytesKey = `${key}:bytes{${key}}`
       const { maxBytes } = options
       return {
-        async push (item) {
+        async push (item, expiresAtMs) {
           const stored = JSON.stringify(item)
-          await call(maxBytes === undefined ? redis.sandboxPush(key, stored, maxLength) : redis.sandboxPushBounded(key, bytesKey, stored, maxLength, maxBytes))
+          const lifetime = expiresAtMs === undefined ? [] : [ttl(expiresAtMs)]
+          await call(maxBytes === undefined ? redis.sandboxPush(key, stored, maxLength, ...lifetime) : redis.sandboxPushBounded(key, bytesKey, stored, maxLength, maxBytes))
         },
         items: async () => (await read()).map((stored) => JSON.parse(stored) as T),
         last: async (count) => (await call(redis.lrange(key, -count, -1))).map((stored) => JSON.parse(stored) as T),

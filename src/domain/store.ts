@@ -20,7 +20,8 @@ export interface Collection<T> {
 
 /** A bounded list, oldest first: it never holds more than its length, the oldest going first (the memory store drops 1% at once). */
 export interface List<T> {
-  push(item: T): Promise<void>
+  /** `expiresAtMs`: when the item stops mattering; a list of a group is forgotten once its latest item's has passed (Redis). */
+  push(item: T, expiresAtMs?: number): Promise<void>
   items(): Promise<T[]>
   /** The newest `count` (at least 1) items, or all when fewer, oldest first: what a page shows of a long list. */
   last(count: number): Promise<T[]>
@@ -48,6 +49,13 @@ export interface ListOptions {
    * first, however few are left, but the newest item always stays.
    */
   maxBytes?: number
+  /**
+   * One of many lists of a kind (one per user, say), which may otherwise never be read again:
+   * the memory store keeps at most its cap of a group's lists, dropping the 1% pushed to least
+   * recently (their items are older than the cap's newest records of any one kind); Redis forgets
+   * a list once the latest `expiresAtMs` pushed into it has passed.
+   */
+  group?: string
 }
 
 /** An integer that starts at 0; `add` is atomic, so replicas can draw ids from one. */
@@ -130,6 +138,8 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   const maps = new Map<string, Map<string, Entry>>()
   // sizes[i] is items[i]'s JSON in bytes, kept only for lists with a byte budget.
   const lists = new Map<string, ListState>()
+  // The lists of each group, pushed to least recently first.
+  const groups = new Map<string, Set<string>>()
   const counters = new Map<string, Counter>()
   const timeLines = new Map<string, TimeLine>()
   // One promise chain per lock name: each holder starts when the one before it has finished.
@@ -144,6 +154,14 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   const evictOldest = (map: Map<string, Entry>, cap: number): void => {
     const keys = map.keys()
     for (let i = Math.max(1, Math.ceil(cap / 100)); i > 0; i--) map.delete(keys.next().value as string)
+  }
+  // A group's lists beyond `cap` go 1% of the cap at a time, least recently pushed first; 0 drops them all.
+  const dropLists = (members: Set<string>, cap: number): void => {
+    const doomed = cap === 0 ? [...members] : [...members].slice(0, members.size - cap + Math.floor(cap / 100))
+    for (const name of doomed) {
+      members.delete(name)
+      lists.delete(name)
+    }
   }
   const live = (map: Map<string, Entry>, key: string): Entry | undefined => {
     const entry = map.get(key)
@@ -197,18 +215,33 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       }
     },
     list<T>(name: string, maxLength: number, options: ListOptions = {}): List<T> {
-      let state = lists.get(name)
-      if (state === undefined) lists.set(name, state = { items: [], sizes: [], bytes: 0 })
-      const list = state as { items: T[], sizes: number[], bytes: number }
-      const { maxBytes = Infinity } = options
+      const { maxBytes = Infinity, group } = options
+      type State = { items: T[], sizes: number[], bytes: number }
+      const made = (): State => {
+        let state = lists.get(name)
+        if (state === undefined) lists.set(name, state = { items: [], sizes: [], bytes: 0 })
+        return state as State
+      }
+      // A list of a group exists from its first push until it is cleared or pushed out; a read makes none.
+      let members: Set<string> | undefined
+      if (group === undefined) made()
+      else if ((members = groups.get(group)) === undefined) groups.set(group, members = new Set())
+      const nothing: State = { items: [], sizes: [], bytes: 0 }
+      const current = (): State => (lists.get(name) as State | undefined) ?? nothing
       const budgeted = maxBytes !== Infinity
       const sizeOf = (item: T): number => budgeted ? Buffer.byteLength(JSON.stringify(item)) : 0
-      const dropOldest = (count: number): void => {
-        list.items.splice(0, count)
-        for (const size of list.sizes.splice(0, count)) list.bytes -= size
-      }
       return {
         async push (item) {
+          const list = made()
+          const dropOldest = (count: number): void => {
+            list.items.splice(0, count)
+            for (const size of list.sizes.splice(0, count)) list.bytes -= size
+          }
+          if (members !== undefined) {
+            members.delete(name)
+            members.add(name)
+            if (members.size > maxEntries) dropLists(members, maxEntries)
+          }
           const size = sizeOf(item)
           list.items.push(item)
           list.sizes.push(size)
@@ -218,9 +251,10 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
           for (let bytes = list.bytes; bytes > maxBytes && over < list.items.length - 1; over++) bytes -= list.sizes[over]!
           if (over > 0) dropOldest(over)
         },
-        items: async () => [...list.items],
-        last: async (count) => list.items.slice(-count),
+        items: async () => [...current().items],
+        last: async (count) => current().items.slice(-count),
         async takeFirst (match, next) {
+          const list = current()
           const index = list.items.findIndex(match)
           if (index === -1) return undefined
           const found = list.items[index]!
@@ -236,13 +270,27 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
           }
           return found
         },
-        async clear () { empty(list) }
+        async clear () {
+          if (members === undefined) empty(made())
+          else {
+            lists.delete(name)
+            members.delete(name)
+          }
+        }
       }
     },
     counter (name) {
-      let counter = counters.get(name)
-      if (counter === undefined) counters.set(name, counter = localCounter())
-      return counter
+      // Made by its first write, as on Redis: reading a counter of each user who ever signed in keeps nothing.
+      const made = (): Counter => {
+        let counter = counters.get(name)
+        if (counter === undefined) counters.set(name, counter = localCounter())
+        return counter
+      }
+      return {
+        get: async () => (await counters.get(name)?.get()) ?? 0,
+        add: (delta) => made().add(delta),
+        set: (value) => made().set(value)
+      }
     },
     timeLine (name) {
       let timeLine = timeLines.get(name)
@@ -262,6 +310,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
     sweep,
     async clear () {
       for (const map of maps.values()) map.clear()
+      for (const members of groups.values()) dropLists(members, 0)
       for (const list of lists.values()) empty(list)
       for (const counter of counters.values()) await counter.set(0)
       for (const timeLine of timeLines.values()) await timeLine.clear()
@@ -270,6 +319,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       clearInterval(timer)
       maps.clear()
       lists.clear()
+      groups.clear()
       counters.clear()
       timeLines.clear()
     }

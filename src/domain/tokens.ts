@@ -50,7 +50,8 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
   const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
   // The pairs issued to each user, so a logout can find them: one bounded list per user, so an
   // issue is a push, not a copy of every pair the user ever had.
-  const session = (userId: string) => deps.store.list<TokenRecord>(`sessions:${userId}`, SESSION_CAP)
+  // One of a group: the lists of users no longer issued pairs go with the pairs they index.
+  const session = (userId: string) => deps.store.list<TokenRecord>(`sessions:${userId}`, SESSION_CAP, { group: 'sessions' })
 
   const issue: TokenService['issue'] = async (input) => {
     // Whole seconds, so the expiries Freedom ID prints (`.000000Z`) are the real ones.
@@ -75,7 +76,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     if (input.auth_time !== undefined) record.auth_time = input.auth_time
     await access.put(record.access_token, record, record.access_expires_at)
     await refresh.put(record.refresh_token, record, record.refresh_expires_at)
-    await session(record.user_id).push(record)
+    await session(record.user_id).push(record, Math.max(record.access_expires_at, record.refresh_expires_at))
     return record
   }
 

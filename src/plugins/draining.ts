@@ -1,6 +1,22 @@
+import type { Server } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ERRORS, envelope } from '../errors.js'
+
+/**
+ * Real milliseconds a closing server with clients connected goes on accepting and answering
+ * before it stops listening. Node's close() destroys the kept-alive connections idle at that
+ * instant, and resets those the kernel accepted but Node had not yet: a client whose next request
+ * was on its way got a reset. In the grace every request gets the 503 with `Connection: close`,
+ * so clients let go first. Not cut short when the last connection goes: a client's next one may
+ * be a moment away.
+ */
+export const KEEP_ALIVE_GRACE_MS = 250
+
+const connections = (server: Server) => new Promise<number>((resolve) => {
+  server.getConnections((_error, count) => resolve(count))
+})
 
 /**
  * While the server closes: requests that arrive answer 503 in the provider's envelope, and every
@@ -8,7 +24,10 @@ import { ERRORS, envelope } from '../errors.js'
  */
 async function draining (app: FastifyInstance): Promise<void> {
   let closing = false
-  app.addHook('preClose', async () => { closing = true })
+  app.addHook('preClose', async () => {
+    closing = true
+    if (app.server.listening && await connections(app.server) > 0) await sleep(KEEP_ALIVE_GRACE_MS)
+  })
   // Callback hooks: on every ordinary request they cost a flag check, not a promise.
   app.addHook('onRequest', (_request, reply, done) => {
     if (!closing) return done()

@@ -139,6 +139,25 @@ export function contract (name: string, makeStore: MakeStore): void {
     t.same(await store.list('l', 3).items(), [])
   })
 
+  t.test(`${name}: a list of a group: the same list through any handle, items with an expiry, take-first, cleared alone and with the store`, async (t) => {
+    const store = await makeStore(t, () => START)
+    const of = (user: string) => store.list<Fault>(`sessions:${user}`, 3, { group: 'sessions' })
+    t.same(await of('a').items(), [], 'a list never pushed to is empty')
+    t.equal(await of('a').takeFirst(() => true, consume), undefined)
+    await of('a').push({ n: 1, left: 2 }, START + MINUTE)
+    await of('a').push({ n: 2, left: 2 }, START + 2 * MINUTE)
+    await of('b').push({ n: 3, left: 1 }, START + MINUTE)
+    t.same(await of('a').items(), [{ n: 1, left: 2 }, { n: 2, left: 2 }])
+    t.same(await of('a').last(1), [{ n: 2, left: 2 }])
+    t.same(await of('a').takeFirst((i) => i.n === 1, consume), { n: 1, left: 2 })
+    t.same(await of('a').items(), [{ n: 1, left: 1 }, { n: 2, left: 2 }])
+    await of('a').clear()
+    t.same([await of('a').items(), await of('b').items()], [[], [{ n: 3, left: 1 }]], 'cleared alone')
+    await of('a').push({ n: 4, left: 1 }, START + MINUTE)
+    await store.clear()
+    t.same([await of('a').items(), await of('b').items()], [[], []], 'and with the store')
+  })
+
   t.test(`${name}: counters start at 0, add atomically, can be set`, async (t) => {
     const store = await makeStore(t, () => START)
     const ids = store.counter('ids')

@@ -61,3 +61,23 @@ t.test('memory: the timer sweeps by itself', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 30))
   t.equal(await d.size(), 0, 'swept without being read')
 })
+
+t.test('memory: at most the cap of a group\'s lists, the least recently pushed to going first (1% at once)', async (t) => {
+  const store = createMemoryStore({ now: () => 0, maxEntries: 1000, sweepIntervalMs: 0 })
+  t.teardown(() => store.close())
+  const of = (user: number) => store.list<number>(`sessions:${user}`, 10, { group: 'sessions' })
+  const others = store.list<number>('journal', 10)
+  await others.push(1)
+  for (let user = 0; user < 5000; user++) {
+    await of(user).push(user, 1)
+    // User 0 is pushed to again and again: it stays.
+    if (user % 100 === 0) await of(0).push(user, 1)
+  }
+  let kept = 0
+  for (let user = 0; user < 5000; user++) if ((await of(user).items()).length > 0) kept++
+  t.ok(kept <= 1000 && kept > 980, `${kept} lists kept of 5,000`)
+  t.same(await of(4999).items(), [4999], 'the newest stay')
+  t.same(await of(1).items(), [], 'the oldest went')
+  t.equal((await of(0).items()).length, 10, 'one pushed to lately stays, with its newest items')
+  t.same(await others.items(), [1], 'a list of no group is never pushed out')
+})

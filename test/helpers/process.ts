@@ -17,8 +17,12 @@ export interface Spawned {
   exited: Promise<number | string>
 }
 
-export function spawnMain (args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+/** `openFiles`: the child runs under `ulimit -n` of it (through bash), as on a host with few file descriptors. */
+export function spawnMain (args: string[], env: Record<string, string>, options: { openFiles?: number } = {}): Spawned {
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe']
+  const child = options.openFiles === undefined
+    ? spawn(process.execPath, [MAIN, ...args], { env: childEnv(env), stdio })
+    : spawn('bash', ['-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, MAIN, ...args], { env: childEnv(env), stdio })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d) => { out += String(d) })

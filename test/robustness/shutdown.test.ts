@@ -155,3 +155,38 @@ t.test('SIGTERM is not held up by a client that never finishes its request', asy
   t.same({ code, inTime: exitedAfter < DRAIN_MS + 2_000 }, { code: 0, inTime: true },
     `exit code ${code} after ${exitedAfter} ms; stderr: ${JSON.stringify(run.stderr())}`)
 })
+
+t.test('SIGTERM under keep-alive load: no client gets a reset, every answer is a 200 or the 503 envelope', async (t) => {
+  const { run, url } = await start(t)
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 })
+  t.teardown(() => agent.destroy())
+  const answers = new Map<string, number>()
+  const count = (what: string) => answers.set(what, (answers.get(what) ?? 0) + 1)
+  let signalled = false
+  // Each client goes on until the sandbox turns it away: a 503, or a refused connection once it stops listening.
+  const client = async () => {
+    for (;;) {
+      try {
+        const res = await live(url, '/health', {}, agent)
+        count(`${res.status} ${res.status === 503 ? res.text : ''}`.trim())
+        if (res.status !== 200) return
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+        count(code)
+        if (signalled || code !== 'ECONNRESET') return
+      }
+    }
+  }
+  const clients = Array.from({ length: 32 }, client)
+  await sleep(500)
+  signalled = true
+  run.child.kill('SIGTERM')
+  await Promise.all(clients)
+  t.comment(JSON.stringify(Object.fromEntries(answers)))
+  const resets = (answers.get('ECONNRESET') ?? 0) + (answers.get('socket hang up') ?? 0)
+  t.equal(resets, 0, 'no connection reset')
+  const kinds = [...answers.keys()].filter((k) => k !== 'ECONNREFUSED').sort()
+  t.same(kinds, ['200', `503 ${JSON.stringify({ error: { message: 'Not ready: the sandbox is shutting down.', code: 100503 } })}`],
+    'only 200s and the envelope (and, once it stopped listening, refused connections)')
+  t.equal(await exitWithin(run, 5_000), 0)
+})

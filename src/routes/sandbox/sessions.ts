@@ -16,7 +16,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/users/:user_id/logout', {
     schema: {
       summary: "End a user's Freedom ID session: their tokens and browser sign-ins stop working and each client with a revoke_uri is told",
-      description: 'POST {revoke_uri} with {"id": "<token id>"} for each live token pair, in the background: 5 s timeout, 3 attempts (1 s, then 2 s apart). Outcomes: GET /__sandbox/deliveries.',
+      description: 'POST {revoke_uri} with {"id": "<token id>"} for each live token pair, in the background: 5 s timeout, 3 attempts (1 s, then 2 s apart); 6 at once per origin, 16 in all, at most 10,000 waiting (more are dropped). Outcomes: GET /__sandbox/deliveries.',
       tags: ['sandbox'],
       params: Type.Object({ user_id: Type.String({ description: 'The user: id, phone or e-mail' }) }),
       response: { 200: LogoutReply, 401: ErrorEnvelope, 404: ErrorEnvelope }
@@ -41,7 +41,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/deliveries', {
     schema: {
       summary: 'Every revoke_uri delivery and its outcome, oldest first',
-      description: `The last ${DELIVERY_CAP}; each with its target, body, outcome (pending, delivered, failed) and attempts (status or error).`,
+      description: `The last ${DELIVERY_CAP}; each with its target, body, outcome (pending, delivered, failed, dropped with its reason) and attempts (status or error).`,
       tags: ['sandbox'],
       response: { 200: Type.Array(DeliverySchema), 401: ErrorEnvelope }
     }

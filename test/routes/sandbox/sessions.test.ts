@@ -88,3 +88,19 @@ t.test('unknown users: 404', async (t) => {
   t.equal(res.statusCode, 404)
   t.same(res.json(), { error: { message: 'No user nobody.', code: 100404 } })
 })
+
+t.test('a logout of many pairs at once: at most 6 connections to the revoke_uri, every pair delivered', async (t) => {
+  const { app, receiver } = await setup(t, () => 204)
+  const issued = new Set<string>()
+  for (let n = 0; n < 400; n++) {
+    issued.add((await app.sandbox.tokens.issue({ client_id: SHOP.client_id, user_id: AIGERIM, track_id: `track-${n}`, grants: ['read.email'] })).id)
+  }
+  const res = await app.inject({ method: 'POST', url: `/__sandbox/users/${AIGERIM}/logout` })
+  t.equal(res.json().tokens_ended, 400)
+  await app.sandbox.deliveries.settled()
+  t.same(new Set(receiver.received.map((r) => (r.body as { id: string }).id)), issued, 'each pair, once')
+  t.equal(receiver.received.length, 400)
+  t.ok(receiver.connections.most <= 6, `never more than 6 connections open to the receiver (${receiver.connections.most})`)
+  const listed = (await app.inject({ method: 'GET', url: '/__sandbox/deliveries' })).json() as Array<{ outcome: string }>
+  t.same([listed.length, [...new Set(listed.map((d) => d.outcome))]], [400, ['delivered']])
+})
