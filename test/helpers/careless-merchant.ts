@@ -18,8 +18,13 @@ export interface CarelessMerchant {
 
 const SESSION = 'careless_session'
 
-export async function startCarelessMerchant (t: Teardown, sandboxUrl: string, client: { clientId: string, clientSecret: string }): Promise<CarelessMerchant> {
+/** Answers the `n`th request of a path itself (true), for tests of a merchant that hangs or breaks midway. */
+export type Intercept = (path: string, n: number, res: ServerResponse) => boolean
+
+export async function startCarelessMerchant (t: Teardown, sandboxUrl: string, client: { clientId: string, clientSecret: string }, intercept?: Intercept): Promise<CarelessMerchant> {
   const sessions = new Map<string, string>()
+  const counts = new Map<string, number>()
+  const unanswered = new Set<ServerResponse>()
   const basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`
   let base = ''
 
@@ -66,6 +71,11 @@ export async function startCarelessMerchant (t: Teardown, sandboxUrl: string, cl
 
   const server = createServer((req, res) => {
     const url = new URL(req.url!, base)
+    const n = (counts.get(url.pathname) ?? 0) + 1
+    counts.set(url.pathname, n)
+    unanswered.add(res)
+    res.on('close', () => unanswered.delete(res))
+    if (intercept?.(url.pathname, n, res) === true) return
     const route = routes[url.pathname]
     if (route === undefined) {
       res.writeHead(404).end()
@@ -75,6 +85,10 @@ export async function startCarelessMerchant (t: Teardown, sandboxUrl: string, cl
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://localhost:${(server.address() as AddressInfo).port}`
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const res of unanswered) res.destroy()
+    server.closeAllConnections()
+    server.close(() => resolve())
+  }))
   return { url: base, signedIn: `${base}/me` }
 }
