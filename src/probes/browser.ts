@@ -67,19 +67,16 @@ async function drain (body: ReadableStream<Uint8Array> | null, max: number): Pro
   await reader.cancel()
 }
 
+/** A GET to the merchant (the only forms the browser posts are the sandbox's own login pages', answered locally). */
 async function overNetwork (request: Request, limits: BrowserLimits): Promise<Answer> {
-  const signal = AbortSignal.timeout(limits.timeoutMs)
   const response = await fetch(request.url, {
-    method: request.method,
     redirect: 'manual',
-    signal,
+    signal: AbortSignal.timeout(limits.timeoutMs),
     headers: {
       accept: 'text/html,application/json;q=0.9,*/*;q=0.8',
       'user-agent': 'freedom-id-sandbox-probe',
-      ...(request.cookie === undefined ? {} : { cookie: request.cookie }),
-      ...(request.form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' })
-    },
-    body: request.form === undefined ? undefined : new URLSearchParams(request.form).toString()
+      ...(request.cookie === undefined ? {} : { cookie: request.cookie })
+    }
   })
   await drain(response.body, limits.maxBytes)
   const location = response.headers.get('location')

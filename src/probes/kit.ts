@@ -59,10 +59,10 @@ export interface KitOptions {
   clientId?: string
 }
 
+/** The request a sign-in step ended with, and its answer. */
 const describe = (steps: Step[]): string => {
-  const last = steps.at(-1)
-  if (last === undefined) return 'no request made'
-  return `${last.method} ${last.url} ${last.error ?? `answered ${last.status}${last.location === undefined ? '' : ` to ${last.location}`}`}`
+  const last = steps.at(-1)!
+  return `${last.method} ${last.url} ${last.error ?? `answered ${last.status}`}`
 }
 
 /** A kit whose browsers write their requests to `steps`. */
