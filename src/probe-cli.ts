@@ -94,7 +94,8 @@ export async function runProbeCommand (argv: string[], env: Record<string, strin
   }
   if (status !== 200) {
     const envelope = (body as { error?: { message?: string, errors?: Record<string, string[]> } }).error
-    io.err(`freedom-id-sandbox probe: the sandbox answered ${status}: ${[envelope?.message, ...Object.values(envelope?.errors ?? {}).flat()].join(' ')}`)
+    const words = [envelope?.message, ...Object.values(envelope?.errors ?? {}).flat()].join(' ').trim()
+    io.err(`freedom-id-sandbox probe: the sandbox answered ${status}${words === '' ? ' (not the sandbox\'s envelope: is --sandbox the sandbox?)' : `: ${words}`}`)
     return 2
   }
   const report = body as ProbeReport

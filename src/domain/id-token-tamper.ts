@@ -25,7 +25,8 @@ export function tamperedClaims (claims: IdTokenClaims, tamper: IdTokenTamper): I
   switch (tamper) {
     case 'wrong_aud': return { ...claims, aud: FOREIGN_AUDIENCE }
     case 'wrong_iss': return { ...claims, iss: FOREIGN_ISSUER }
-    case 'wrong_nonce': return { ...claims, nonce: `${claims.nonce ?? ''}-not-yours` }
+    // Only the OIDC flow's codes carry a tamper, and their id_tokens always a nonce.
+    case 'wrong_nonce': return { ...claims, nonce: `${String(claims.nonce)}-not-yours` }
     case 'expired': return { ...claims, iat: claims.iat - ttl - HOUR, exp: claims.iat - HOUR }
     // nbf as well as iat: libraries (jose among them) check a future iat only when asked for a maximum age.
     case 'not_yet_valid': return { ...claims, iat: claims.iat + HOUR, nbf: claims.iat + HOUR, exp: claims.exp + HOUR }

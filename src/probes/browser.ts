@@ -54,6 +54,14 @@ function parseUrl (value: string, base?: URL): URL | undefined {
   }
 }
 
+/** Why the browser does not follow a redirect, when it does not. */
+function refusal (next: URL | undefined, redirects: number, max: number): string | undefined {
+  if (next === undefined) return 'a Location that is not a URL: not followed'
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return `redirect to a ${next.protocol} URL not followed`
+  if (redirects === max) return `more than ${max} redirects: not followed further`
+  return undefined
+}
+
 /** Reads at most `max` bytes of a body, then lets the rest go. */
 async function drain (body: ReadableStream<Uint8Array> | null, max: number): Promise<void> {
   if (body === null) return
@@ -87,6 +95,8 @@ async function overNetwork (request: Request, limits: BrowserLimits): Promise<An
 function failure (error: unknown, limits: BrowserLimits): string {
   const e = error as Error & { cause?: Error }
   if (e.name === 'TimeoutError') return `no answer within ${limits.timeoutMs} ms`
+  // fetch's failures carry their reason as the cause (refused, reset, a bad answer).
+  /* c8 ignore next */
   return (e.cause ?? e).message
 }
 
@@ -133,29 +143,18 @@ export function createBrowser (name: string, local: LocalTransport, limits: Brow
 
   return {
     send,
-    async navigate (start, stop) {
-      let url = new URL(start)
-      let previous: Answer | undefined
-      for (let redirects = 0; ; redirects++) {
+    navigate (start, stop) {
+      const go = async (url: URL, redirects: number, previous?: Answer): Promise<{ url: URL, answer?: Answer, stopped: boolean }> => {
         if (stop?.(url) === true) return { url, ...(previous === undefined ? {} : { answer: previous }), stopped: true }
-        const answer = previous = await send({ method: 'GET', url })
+        const answer = await send({ method: 'GET', url })
         if (answer === undefined || !REDIRECTS.has(answer.status) || answer.location === undefined) return { url, answer, stopped: false }
-        const last = steps.at(-1)!
         const next = parseUrl(answer.location, url)
-        if (next === undefined) {
-          last.error = 'a Location that is not a URL: not followed'
-          return { url, answer, stopped: false }
-        }
-        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          last.error = `redirect to a ${next.protocol} URL not followed`
-          return { url, answer, stopped: false }
-        }
-        if (redirects === limits.maxRedirects) {
-          last.error = `more than ${limits.maxRedirects} redirects: not followed further`
-          return { url, answer, stopped: false }
-        }
-        url = next
+        const refused = refusal(next, redirects, limits.maxRedirects)
+        if (refused === undefined) return go(next!, redirects + 1, answer)
+        steps.at(-1)!.error = refused
+        return { url, answer, stopped: false }
       }
+      return go(new URL(start), 0)
     }
   }
 }

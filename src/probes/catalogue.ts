@@ -150,12 +150,13 @@ export const PROBES: ProbeDefinition[] = [
     id: 'oidc.state-altered',
     title: 'a callback with another state',
     flows: ['oidc'],
-    does: 'this browser\'s own code is delivered with the state changed in its last character',
+    does: 'this browser\'s own code is delivered with the last character of its state changed',
     fix: STATE_FIX,
     async run (kit) {
       const user = await kit.signedInBrowser('user')
       const state = user.callback.searchParams.get('state')!
-      user.callback.searchParams.set('state', `${state.slice(0, -1)}${state.endsWith('x') ? 'y' : 'x'}`)
+      // One bit of the last character: always another character, of the same length.
+      user.callback.searchParams.set('state', `${state.slice(0, -1)}${String.fromCharCode(state.charCodeAt(state.length - 1) ^ 1)}`)
       return { browser: user.browser, callback: user.callback }
     }
   },

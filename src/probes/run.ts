@@ -76,6 +76,7 @@ export async function runProbes (app: FastifyInstance, origins: ReadonlySet<stri
     const after = await check(user.browser)
     if (!is2xx(after)) return refuse(`an honest sign-in did not sign in: after its callback, --signed-in answered ${after?.status ?? 'nothing'}. The probes need --signed-in to answer 2xx to a signed-in browser.`)
   } catch (error) {
+    /* c8 ignore next: anything else is a bug of the sandbox's, not the merchant's doing: it answers 500 */
     if (!(error instanceof ProbeSetupError)) throw error
     return refuse(`an honest sign-in could not be carried out: ${error.message}`)
   }
@@ -103,6 +104,7 @@ async function runOne (probe: ProbeDefinition, options: KitOptions, flow: ProbeF
     if (delivered === undefined) return result('error', false, `The callback gave no answer: ${steps.at(-1)!.error}.`)
     after = await check(browser)
   } catch (error) {
+    /* c8 ignore next: as above */
     if (!(error instanceof ProbeSetupError)) throw error
     return result('error', false, `The probe could not be carried out: ${error.message}.`)
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { DEFAULT_GRANTS, SESSION_COOKIE, SIGN_IN_COOKIE, buildMerchant } from '../../examples/merchant/app.js'
 import { freedomIdClient } from '../../examples/merchant/freedom-id.js'
+import { OIDC_COOKIE } from '../../examples/merchant/oidc.js'
 import { AIGERIM, DANIYAR, DEMO_SHOP, startStack, type Stack } from './stack.js'
 
 // The example merchant against a real listening sandbox over plain HTTP (no browser): every branch
@@ -249,4 +250,39 @@ t.test('the form bodies the shop posts (KYC, sign-out) are read as forms', async
   }))
   t.equal(res.status, 303)
   t.equal(res.headers.get('location'), '/profile')
+})
+
+t.test('OIDC: a callback this browser did not start, one without a code; discovery that failed is looked up again; an OAuth error without a description', async (t) => {
+  const stack = await startStack(t)
+  const stray = await stack.merchant.inject({ method: 'GET', url: '/oidc/callback?code=x&state=y' })
+  t.equal(stray.statusCode, 403)
+  t.equal(errorText(stray.body), 'This sign-in was not started in this browser. Start again from the shop.')
+  t.equal(stray.headers['set-cookie'], `${OIDC_COOKIE}=; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=0`)
+  const start = await stack.merchant.inject({ method: 'GET', url: '/oidc/login' })
+  t.equal(start.statusCode, 303)
+  const state = new URL(start.headers.location as string).searchParams.get('state')!
+  const cookie = (start.headers['set-cookie'] as string).split(';')[0]!
+  const noCode = await stack.merchant.inject({ method: 'GET', url: `/oidc/callback?${new URLSearchParams({ state })}`, headers: { cookie } })
+  t.equal(noCode.statusCode, 400)
+  t.equal(errorText(noCode.body), 'Sign-in was cancelled (no code)')
+  const again = await stack.merchant.inject({ method: 'GET', url: `/oidc/callback?${new URLSearchParams({ state, code: 'x' })}`, headers: { cookie } })
+  t.equal(again.statusCode, 403, 'one callback per sign-in')
+
+  let calls = 0
+  const flaky = await stub(t, (res) => {
+    calls++
+    if (calls === 1) res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"Starting up."}}')
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'http://op.test', authorization_endpoint: 'http://op.test/openid', token_endpoint: 'http://op.test/token', jwks_uri: 'http://op.test/jwks' }))
+  })
+  const merchant = buildMerchant({ sandboxUrl: flaky, ...DEMO_SHOP, publicUrl: 'http://shop.test' })
+  const first = await merchant.inject({ method: 'GET', url: '/oidc/login' })
+  t.equal(first.statusCode, 502)
+  t.equal(errorText(first.body), 'Freedom ID answered: Starting up. (HTTP 503)')
+  const second = await merchant.inject({ method: 'GET', url: '/oidc/login' })
+  t.equal(second.statusCode, 303)
+  t.match(second.headers.location, /^http:\/\/op\.test\/openid\?response_type=code&client_id=/)
+  t.equal(calls, 2)
+
+  const bare = await stub(t, (res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}'))
+  await t.rejects(freedomIdClient({ url: bare, ...DEMO_SHOP }).oidcToken(`${bare}/token`, { code: 'x', redirectUri: 'http://shop.test/cb', codeVerifier: 'v' }), { name: 'FreedomIdError', message: 'invalid_grant', status: 400 })
 })

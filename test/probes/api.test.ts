@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -81,6 +81,10 @@ t.test('the checks before the probes: --signed-in must answer 2xx to a signed-in
   loginPage = `${unknownTrack.sandbox.publicUrl}/login?track_id=not-a-track`
   const report = await unknownTrack.sandbox.probe({ start: `${unknownTrack.shop.url}/login`, signedIn: unknownTrack.shop.signedIn })
   t.equal(report.problem, `an honest sign-in could not be carried out: the login page's track is unknown to this sandbox: ${loginPage}`)
+  // An answer without a body, 2xx all the same.
+  const empty = await sandboxAndShop(t, (path, _n, res) => path === '/me' && res.writeHead(204).end() !== undefined)
+  t.equal((await empty.sandbox.probe({ start: `${empty.shop.url}/login`, signedIn: empty.shop.signedIn })).problem,
+    '--signed-in answered 204 to a browser that never signed in: it must answer 2xx only to a signed-in session (a redirect or a 4xx otherwise).')
 })
 
 t.test('a merchant that hangs or breaks after the honest sign-in: the probe says it could not be carried out, and fails', async (t) => {
@@ -132,17 +136,43 @@ t.test('the browser\'s bounds: at most 10 redirects, http(s) only, a Location th
   t.ok(written < 16 * 1024 * 1024, `the endless answer was left after ${written} bytes written`)
 })
 
-t.test('a probe that needs a second client is not run with fixtures of one', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'probe-fixtures-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const clients = JSON.parse(await readFile(join(BUNDLED_FIXTURES, 'clients.json'), 'utf8')) as Array<{ client_id: string }>
-  await writeFile(join(dir, 'clients.json'), JSON.stringify(clients.filter((client) => client.client_id === DEMO_SHOP.clientId)))
-  await copyFile(join(BUNDLED_FIXTURES, 'users.json'), join(dir, 'users.json'))
-  const { sandbox, shop } = await sandboxAndShop(t, undefined, { fixturesDir: dir })
-  const report = await sandbox.probe({ start: `${shop.url}/login`, signedIn: shop.signedIn, only: ['other-client-code', 'oauth2.login-csrf'], persona: AIGERIM.phone })
+t.test('fixtures of one client and one persona that allows: the probe that needs a second client is not run, the attacker is that persona too', async (t) => {
+  const fixtures = async (keepUser: (user: { id: string, behaviour?: string }) => boolean) => {
+    const dir = await mkdtemp(join(tmpdir(), 'probe-fixtures-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    const read = async (name: string) => JSON.parse(await readFile(join(BUNDLED_FIXTURES, name), 'utf8')) as Array<{ client_id: string, id: string, behaviour?: string }>
+    await writeFile(join(dir, 'clients.json'), JSON.stringify((await read('clients.json')).filter((client) => client.client_id === DEMO_SHOP.clientId)))
+    await writeFile(join(dir, 'users.json'), JSON.stringify((await read('users.json')).filter(keepUser)))
+    return dir
+  }
+  const one = await fixtures((user) => user.id === AIGERIM.id || user.behaviour !== undefined)
+  const { sandbox, shop } = await sandboxAndShop(t, undefined, { fixturesDir: one })
+  const report = await sandbox.probe({ start: `${shop.url}/login`, signedIn: shop.signedIn, only: ['other-client-code', 'oauth2.login-csrf'] })
   t.same(report.probes.map((probe) => [probe.id, probe.seen, probe.passed, probe.detail]), [
     ['other-client-code', 'not_applicable', true, 'Not run: the sandbox\'s fixtures hold no second client.'],
     ['oauth2.login-csrf', 'let_in', false, 'The merchant let this browser in: after the callback (HTTP 200), --signed-in answered 200.']
+  ])
+  const attackerLink = report.probes[1]!.steps.find((step) => step.browser === 'attacker')!.location!
+  t.equal((await sandbox.track(new URL(attackerLink).searchParams.get('track_id')!)).user_id, AIGERIM.id, 'the attacker signs in as the only persona there is')
+
+  const none = await sandboxAndShop(t, undefined, { fixturesDir: await fixtures((user) => user.behaviour !== undefined) })
+  const refused = await post(none.sandbox, { start: `${none.shop.url}/login`, signed_in: none.shop.signedIn })
+  t.equal(refused.status, 422)
+  t.same(await refused.json(), { error: { message: 'Error validating transmitted data.', errors: { persona: ['No persona that signs in and allows: name one.'] } } })
+})
+
+t.test('--start may be a login link itself: the honest sign-in uses it up, and each probe then says it could not be carried out', async (t) => {
+  const { sandbox, shop } = await sandboxAndShop(t)
+  const link = await fetch(`${sandbox.url}/api/v1/oauth/authorize`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${DEMO_SHOP.clientId}:${DEMO_SHOP.clientSecret}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ redirect_uri: `${shop.url}/callback`, grants: ['read.firstname'] })
+  }).then(async (res) => (await res.json() as { redirect_uri: string }).redirect_uri)
+  const report = await sandbox.probe({ start: link, signedIn: shop.signedIn, only: ['denied'] })
+  t.equal(report.problem, undefined)
+  t.same(report.honest.map((step) => [step.browser, step.method, step.status]), [['fresh', 'GET', 302], ['user', 'POST', 303], ['user', 'POST', 303], ['user', 'GET', 303], ['user', 'GET', 200], ['user', 'GET', 200]])
+  t.same(report.probes.map((probe) => [probe.id, probe.seen, probe.detail]), [
+    ['denied', 'error', `The probe could not be carried out: the sandbox's login page did not redirect: POST ${new URL(link).origin}/login/sign-in answered 409.`]
   ])
 })
 
@@ -156,4 +186,16 @@ t.test('the kit refuses to go on when the sandbox does not behave as a sign-in d
   await kit.consent(begun, 'allow')
   await t.rejects(kit.consent(begun, 'allow'), new ProbeSetupError(`the sandbox's login page did not redirect: POST ${begun.loginOrigin}/login/sign-in answered 409`))
   await t.rejects(kit.alterCode('no-such-code', { expire: true }), new ProbeSetupError('the code was redeemed before the browser delivered it'))
+})
+
+t.test('the call\'s own Host, when it is not a plain host, is not taken for the sandbox\'s address; ISSUER is', async (t) => {
+  const { sandbox, shop } = await sandboxAndShop(t, undefined, { issuer: 'https://passport.example' })
+  const res = await sandbox.app.inject({
+    method: 'POST',
+    url: '/__sandbox/probes',
+    headers: { host: 'not a host' },
+    payload: { start: `${shop.url}/login`, signed_in: shop.signedIn, only: ['oauth2.login-csrf'] }
+  })
+  t.equal(res.statusCode, 200)
+  t.same(res.json().probes.map((probe: { id: string, seen: string }) => [probe.id, probe.seen]), [['oauth2.login-csrf', 'let_in']])
 })

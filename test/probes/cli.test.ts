@@ -39,6 +39,10 @@ t.test('the example merchant: exit 0, one line per probe; --junit writes one tes
   t.equal(junit.match(/<testcase /g)?.length, 17)
   t.equal(junit.match(/<skipped /g)?.length, 12)
 
+  const oidc = io()
+  t.same(await runCli(['probe', '--sandbox', stack.sandbox.url, '--start', `${stack.merchantUrl}/oidc/login`, '--signed-in', `${stack.merchantUrl}/profile`, '--only', 'oidc.pkce'], { SANDBOX_TOKEN: 'ci-secret' }, oidc.io), { code: 0 })
+  t.same(oidc.out, [`OIDC sign-in of client ${DEMO_SHOP.clientId}:`, '  ok   server error  oidc.pkce: a code not bound to this browser\'s PKCE verifier', '1 probes: 0 refused, 0 let in, 1 server errors, 0 errors, 0 not applicable. Passed.'])
+
   const unauthorized = io()
   t.same(await runCli(args, {}, unauthorized.io), { code: 2 })
   t.same(unauthorized.err, ['freedom-id-sandbox probe: the sandbox answered 401: Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".'])
@@ -90,6 +94,15 @@ t.test('usage: --help, missing or bad flags, a sandbox that is not there or refu
   const refused = io()
   t.same(await runCli(['probe', '--sandbox', sandbox.url, '--start', 'x', '--signed-in', 'http://shop.example/me'], {}, refused.io), { code: 2 })
   t.same(refused.err, ['freedom-id-sandbox probe: the sandbox answered 422: Error validating transmitted data. The start field must be an absolute http(s) URL.'])
+  // Something else at --sandbox: whatever JSON it answers, the status is said.
+  const elsewhere = await startCarelessMerchant(t, sandbox.url, DEMO_SHOP, (path, _n, res) => path === '/__sandbox/probes' && res.writeHead(404, { 'content-type': 'application/json' }).end('{}') !== undefined)
+  const wrong = io()
+  t.same(await runCli(['probe', '--sandbox', elsewhere.url, '--start', 'http://shop.example/login', '--signed-in', 'http://shop.example/me'], {}, wrong.io), { code: 2 })
+  t.same(wrong.err, ['freedom-id-sandbox probe: the sandbox answered 404 (not the sandbox\'s envelope: is --sandbox the sandbox?)'])
+  const html = await startCarelessMerchant(t, sandbox.url, DEMO_SHOP, (path, _n, res) => path === '/__sandbox/probes' && res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Hi</h1>') !== undefined)
+  const notJson = io()
+  t.same(await runCli(['probe', '--sandbox', html.url, '--start', 'http://shop.example/login', '--signed-in', 'http://shop.example/me'], {}, notJson.io), { code: 2 })
+  t.match(notJson.err, [`freedom-id-sandbox probe: no report from ${html.url}/__sandbox/probes: Unexpected token`])
 })
 
 t.test('JUnit XML: escaped, without the characters XML cannot carry; failures, errors and skips counted; a run that could not start is one failing case', async (t) => {

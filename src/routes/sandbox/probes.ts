@@ -1,18 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { isHttpUrl } from '../../domain/formats.js'
+import { plainHost } from '../oidc/issuer.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 import { PROBES } from '../../probes/catalogue.js'
 import { ProbeReportSchema, ProbeRequestSchema } from '../../probes/report.js'
 import { runProbes } from '../../probes/run.js'
 
-const originOf = (url: string | undefined): string[] => {
-  if (url === undefined) return []
-  try {
-    return [new URL(url).origin]
-  } catch {
-    return []
-  }
-}
+const defined = (value: string | undefined): value is string => value !== undefined
 
 /** The relying-party probes: the sandbox plays the user's browser against a merchant and tampers with its sign-ins. */
 export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -40,7 +34,8 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (Object.keys(bad).length > 0 || chosen === undefined || chosen.behaviour !== undefined) throw new ValidationFailed(bad)
 
     // Where a browser reaches this sandbox: the login links' base, its own address, and the one this call came in on.
-    const origins = new Set([publicUrl(), selfUrl(), config.issuer, `http://${request.headers.host}`].flatMap(originOf))
+    const called = [plainHost(request.headers.host)].filter(defined).map((host) => `http://${host}`)
+    const origins = new Set([publicUrl(), selfUrl(), config.issuer, ...called].filter(defined).map((url) => new URL(url).origin))
     const attacker = candidates.find((user) => user.id !== chosen.id) ?? chosen
     return runProbes(app, origins, { start, signedIn, persona: chosen, attackerPersona: attacker, only, timeoutMs })
   })
