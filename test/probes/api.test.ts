@@ -120,6 +120,8 @@ t.test('the browser\'s bounds: at most 10 redirects, http(s) only, a Location th
     const report = await sandbox.probe({ start: `${shop.url}/login`, signedIn: shop.signedIn })
     t.equal(report.problem, `an honest sign-in could not be carried out: --start did not lead to the sandbox's login page: ${problem.replace('{shop}', shop.url)}`)
   }
+  // What docs/probes.md promises, and the route's description says.
+  t.same(DEFAULT_LIMITS, { timeoutMs: 5_000, maxRedirects: 10, maxBytes: 256 * 1024 })
   // An endless answer: the browser reads 256 KiB of it and moves on.
   let written = 0
   const { sandbox, shop } = await sandboxAndShop(t, (path, _n, res) => {
