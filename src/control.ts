@@ -5,6 +5,7 @@ import type { Fault, FaultInput } from './domain/faults.js'
 import type { Grant } from './domain/grants.js'
 import type { JournalEntry, JournalQuery } from './domain/journal.js'
 import type { Track } from './domain/tracks.js'
+import type { ProbeReport } from './probes/report.js'
 import type { ClockReply } from './routes/sandbox/clock.js'
 
 /** A control call the sandbox refused: its HTTP status and the provider envelope it answered. */
@@ -49,6 +50,18 @@ export interface SandboxControl {
   /** End a user's Freedom ID session (id, phone or e-mail): tokens die, revoke_uri calls start. */
   logout(user: string): Promise<{ user_id: string, tokens_ended: number, deliveries: Delivery[] }>
   deliveries(): Promise<Delivery[]>
+  /** The relying-party probes against a merchant (POST /__sandbox/probes); `report.passed` is false when any got in. */
+  probe(target: ProbeTargetOptions): Promise<ProbeReport>
+}
+
+export interface ProbeTargetOptions {
+  /** The merchant URL that begins a sign-in. */
+  start: string
+  /** A merchant URL that answers 2xx, without a redirect, only to a signed-in session. */
+  signedIn: string
+  persona?: string
+  only?: string[]
+  timeoutMs?: number
 }
 
 export function createControl (app: FastifyInstance, token: string | undefined): SandboxControl {
@@ -79,6 +92,8 @@ export function createControl (app: FastifyInstance, token: string | undefined):
     unfreezeClock: () => call('POST', '/clock', { freeze: false }),
     reset: () => call('POST', '/reset'),
     logout: (user) => call('POST', `/users/${encodeURIComponent(user)}/logout`),
-    deliveries: () => call('GET', '/deliveries')
+    deliveries: () => call('GET', '/deliveries'),
+    probe: ({ start, signedIn, persona, only, timeoutMs }) =>
+      call('POST', '/probes', { start, signed_in: signedIn, persona, only, timeout_ms: timeoutMs })
   }
 }

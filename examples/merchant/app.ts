@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { FreedomIdError, FreedomIdUnexpected, FreedomIdUnreachable, freedomIdClient, type FreedomUser, type ProfileRequest } from './freedom-id.js'
+import { oidcRoutes } from './oidc.js'
+import { cookieOf, randomToken, sameSecret } from './security.js'
 import { homePage, problemPage, profilePage } from './views.js'
 
 export interface MerchantOptions {
@@ -25,6 +27,10 @@ export const DEFAULT_GRANTS = [
 ]
 
 export const SESSION_COOKIE = 'demo_shop_session'
+/** The sign-in's own nonce, in this browser: Freedom ID's OAuth2 callback carries no state, so the shop binds the flow itself. */
+export const SIGN_IN_COOKIE = 'demo_shop_sign_in'
+/** How long a started sign-in may take, in seconds: about as long as Freedom ID's login link lives. */
+const SIGN_IN_MAX_AGE = 900
 
 interface Session {
   user: FreedomUser
@@ -33,8 +39,7 @@ interface Session {
   kycRequestId?: string
 }
 
-const sessionIdOf = (cookieHeader = ''): string | undefined =>
-  new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]*)`).exec(cookieHeader)?.[1]
+const sessionIdOf = (cookieHeader?: string) => cookieOf(SESSION_COOKIE, cookieHeader)
 
 const send = (reply: FastifyReply, status: number, html: string) => reply.code(status).type('text/html; charset=utf-8').send(html)
 
@@ -73,22 +78,44 @@ export function buildMerchant (options: MerchantOptions): FastifyInstance {
 
   app.get('/', async (request, reply) => send(reply, 200, homePage(sessionOf(request.headers.cookie) !== undefined)))
 
-  app.get('/login', async (_request, reply) =>
-    reply.redirect(await freedomId.authorize(`${publicUrl()}/callback`, options.grants ?? DEFAULT_GRANTS), 303))
+  // The sign-in's nonce goes in the redirect_uri and in a cookie: the callback must bring both, equal (login CSRF).
+  app.get('/login', async (_request, reply) => {
+    const nonce = randomToken()
+    const link = await freedomId.authorize(`${publicUrl()}/callback?${new URLSearchParams({ sign_in: nonce })}`, options.grants ?? DEFAULT_GRANTS)
+    return reply.header('set-cookie', `${SIGN_IN_COOKIE}=${nonce}; Path=/callback; HttpOnly; SameSite=Lax; Max-Age=${SIGN_IN_MAX_AGE}`).redirect(link, 303)
+  })
+
+  /** A session for this browser (the sign-in is over, its nonce cookie goes), and on to the profile. */
+  const startSession = (reply: FastifyReply, user: FreedomUser, accessToken: string, signInCookie: string) => {
+    const sessionId = randomUUID()
+    sessions.set(sessionId, { user, accessToken })
+    return reply.header('set-cookie', [`${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Lax`, signInCookie]).redirect('/profile', 303)
+  }
 
   // No schema: a repeated parameter arrives as an array and Freedom ID itself rejects it, in its own words.
-  app.get<{ Querystring: { authorization_code?: string, error_code?: string } }>('/callback', async (request, reply) => {
-    const { authorization_code: code, error_code: errorCode } = request.query
+  app.get<{ Querystring: { authorization_code?: string, error_code?: string, sign_in?: string } }>('/callback', async (request, reply) => {
+    const { authorization_code: code, error_code: errorCode, sign_in: nonce } = request.query
     if (code === undefined) {
       // The user saying no is a normal outcome; a callback with neither parameter is not.
       const [status, reason] = errorCode === undefined ? [400, 'no authorization_code'] as const : [200, `error_code ${errorCode}`] as const
       return send(reply, status, problemPage('Not signed in', `Sign-in was cancelled (${reason})`))
     }
+    // Before the code is redeemed: a code from a sign-in another browser started (an attacker's) never signs this one in.
+    if (!sameSecret(cookieOf(SIGN_IN_COOKIE, request.headers.cookie), nonce)) {
+      return send(reply, 403, problemPage('Not signed in', 'This sign-in was not started in this browser. Start again from the shop.'))
+    }
     const tokens = await freedomId.exchange(code)
     const user = await freedomId.user(tokens.access_token)
-    const sessionId = randomUUID()
-    sessions.set(sessionId, { user, accessToken: tokens.access_token })
-    return reply.header('set-cookie', `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Lax`).redirect('/profile', 303)
+    return startSession(reply, user, tokens.access_token, `${SIGN_IN_COOKIE}=; Path=/callback; HttpOnly; SameSite=Lax; Max-Age=0`)
+  })
+
+  oidcRoutes(app, {
+    freedomId,
+    clientId: options.clientId,
+    grants: options.grants ?? DEFAULT_GRANTS,
+    publicUrl,
+    send,
+    startSession
   })
 
   app.get('/profile', async (request, reply) => {

@@ -40,6 +40,18 @@ export interface TokenPair {
   refresh_expire_at: string
 }
 
+export interface OidcDiscovery {
+  issuer: string
+  authorization_endpoint: string
+  token_endpoint: string
+  jwks_uri: string
+}
+
+export interface OidcTokens {
+  access_token: string
+  id_token: string
+}
+
 /** A KYC profile request's state (`get-profile` and `get-profile/status`). */
 export interface ProfileRequest {
   request_id: string
@@ -85,12 +97,12 @@ export function freedomIdClient (options: FreedomIdOptions) {
   const basic = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`
   const timeoutMs = options.timeoutMs ?? 10_000
 
-  async function call<T> (path: string, init: { method?: string, authorization: string, body?: object }, expected: [string, Check]): Promise<T> {
+  async function call<T> (path: string, init: { method?: string, authorization?: string, body?: object }, expected: [string, Check]): Promise<T> {
     let response: Response
     try {
       response = await fetch(new URL(path, options.url), {
         method: init.method ?? 'GET',
-        headers: { authorization: init.authorization, accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...(init.authorization === undefined ? {} : { authorization: init.authorization }), accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: AbortSignal.timeout(timeoutMs)
       })
@@ -105,10 +117,15 @@ export function freedomIdClient (options: FreedomIdOptions) {
     } catch {
       throw new FreedomIdUnexpected(path, `HTTP ${response.status} and a body that is not JSON (${response.headers.get('content-type') ?? 'no content type'})`)
     }
-    const envelope = (body as { error?: { message?: unknown, code?: unknown } } | null)?.error
+    const envelope = (body as { error?: { message?: unknown, code?: unknown } | string, error_description?: unknown } | null)?.error
     // Checked in the body, not only the status: Freedom ID's docs show errors answered with HTTP 200.
-    if (typeof envelope?.message === 'string') {
+    if (typeof envelope === 'object' && typeof envelope.message === 'string') {
       throw new FreedomIdError(response.status, envelope.message, typeof envelope.code === 'number' ? envelope.code : undefined)
+    }
+    // The OIDC token endpoint answers as OAuth 2.0 does (RFC 6749 section 5.2).
+    if (typeof envelope === 'string') {
+      const description = (body as { error_description?: unknown }).error_description
+      throw new FreedomIdError(response.status, typeof description === 'string' ? `${envelope}: ${description}` : envelope)
     }
     const [what, check] = expected
     if (!response.ok || typeof body !== 'object' || body === null || !check(body as Record<string, unknown>)) {
@@ -129,6 +146,15 @@ export function freedomIdClient (options: FreedomIdOptions) {
     /** POST /api/v1/oauth/get-profile: asks for the user's KYC profile (needs read.profile). */
     requestProfile: (accessToken: string, requestId: string, createdAt: string) => call<ProfileRequest>('/api/v1/oauth/get-profile',
       { method: 'POST', authorization: `Bearer ${accessToken}`, body: { request_id: requestId, created_at: createdAt } }, ['status', (b) => isString(b.status)]),
+    /** GET /.well-known/openid-configuration: where the OIDC flow's endpoints and keys are, and the issuer to expect. */
+    discovery: () => call<OidcDiscovery>('/.well-known/openid-configuration', {},
+      ['issuer', (b) => ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'].every((field) => isString(b[field]))]),
+    /** POST the OIDC token endpoint: the code, the redirect_uri it came to and the PKCE verifier, for tokens and an id_token. */
+    oidcToken: (tokenEndpoint: string, input: { code: string, redirectUri: string, codeVerifier: string }) => call<OidcTokens>(tokenEndpoint, {
+      method: 'POST',
+      authorization: basic,
+      body: { grant_type: 'authorization_code', code: input.code, redirect_uri: input.redirectUri, code_verifier: input.codeVerifier }
+    }, ['id_token', (b) => isString(b.id_token) && isString(b.access_token)]),
     /** GET /api/v1/oauth/get-profile/status: where that request is. */
     profileStatus: (accessToken: string, requestId: string) => call<ProfileRequest>(`/api/v1/oauth/get-profile/status?${new URLSearchParams({ request_id: requestId })}`,
       { authorization: `Bearer ${accessToken}` }, ['status', (b) => isString(b.status)])

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js'
 import type { Grant } from './grants.js'
+import type { IdTokenTamper } from './id-token-tamper.js'
 import type { Ids } from './ids.js'
 import type { Store } from './store.js'
 
@@ -22,6 +23,8 @@ export interface CodeRecord {
   expires_at: number
   /** Set on codes of the OIDC flow (`/openid`), absent on the OAuth2 flow's. */
   oidc?: OidcBinding
+  /** Set by a relying-party probe only: the id_token this code is exchanged for is minted wrong on purpose, this way. */
+  tamper?: IdTokenTamper
 }
 
 /** Which token endpoint may redeem a code: each flow's codes only at its own. */
@@ -38,6 +41,11 @@ export interface CodeService {
    * at the other flow's token endpoint) is refused and stays valid: a bad request takes nothing away.
    */
   redeem(code: string, clientId: string, flow?: CodeFlow): Promise<CodeRecord | undefined>
+  /**
+   * For the relying-party probes: rewrites a live code (a tamper marker, a PKCE binding taken
+   * away), or with `expire` makes it expire now. Answers false when the code is not live.
+   */
+  alter(code: string, change: { tamper?: IdTokenTamper, unbindPkce?: true, expire?: true }): Promise<boolean>
 }
 
 export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): CodeService {
@@ -66,6 +74,20 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
     async redeem (code, clientId, flow = 'oauth2') {
       if (await find(code, clientId, flow) === undefined) return undefined
       return codes.take(code)
+    },
+    async alter (code, change) {
+      const record = await codes.get(code)
+      if (record === undefined) return false
+      if (change.expire === true) return codes.delete(code)
+      const altered: CodeRecord = { ...record }
+      if (change.tamper !== undefined) altered.tamper = change.tamper
+      if (change.unbindPkce === true) {
+        // Only the probes of the OIDC flow ask, for OIDC codes.
+        const { code_challenge: _unbound, ...binding } = record.oidc!
+        altered.oidc = binding
+      }
+      await codes.put(code, altered, record.expires_at)
+      return true
     }
   }
 }

@@ -7,6 +7,7 @@ import type { Client } from './fixtures.js'
 import { isHttpUrl } from './formats.js'
 import { isGrant, type Grant } from './grants.js'
 import type { IdTokenService } from './id-token.js'
+import type { IdTokenTamper } from './id-token-tamper.js'
 import type { TokenRecord, TokenService } from './tokens.js'
 import type { TrackOidc, TrackService } from './tracks.js'
 
@@ -212,13 +213,13 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
   // A code or pair stored without auth_time (by an older replica) counts from its issue.
   const authTime = (record: { auth_time?: number }, issuedAtMs: number): number => record.auth_time ?? unixSeconds(issuedAtMs)
 
-  const result = async (record: TokenRecord, iss: string, authTime: number, nonce?: string): Promise<OidcGrantResult> => ({
+  const result = async (record: TokenRecord, iss: string, authTime: number, nonce?: string, tamper?: IdTokenTamper): Promise<OidcGrantResult> => ({
     reply: {
       access_token: record.access_token,
       expires_in: (record.access_expires_at - record.issued_at) / 1000,
       refresh_token: record.refresh_token,
       token_type: 'Bearer',
-      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime })
+      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime, tamper })
     },
     trackId: record.track_id
   })
@@ -237,7 +238,7 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
       const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants, auth_time: binding.auth_time })
       const track = await tracks.find(code.track_id)
       if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
-      return result(record, input.issuer, authTime(binding, record.issued_at), binding.nonce)
+      return result(record, input.issuer, authTime(binding, record.issued_at), binding.nonce, code.tamper)
     },
     async refresh (clientId, { refreshToken, scope, issuer }) {
       const old = await tokens.findRefresh(refreshToken)

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { DEFAULT_GRANTS, SESSION_COOKIE, buildMerchant } from '../../examples/merchant/app.js'
+import { DEFAULT_GRANTS, SESSION_COOKIE, SIGN_IN_COOKIE, buildMerchant } from '../../examples/merchant/app.js'
 import { freedomIdClient } from '../../examples/merchant/freedom-id.js'
+import { OIDC_COOKIE } from '../../examples/merchant/oidc.js'
 import { AIGERIM, DANIYAR, DEMO_SHOP, startStack, type Stack } from './stack.js'
 
 // The example merchant against a real listening sandbox over plain HTTP (no browser): every branch
@@ -18,22 +19,25 @@ const postForm = (url: string, fields: Record<string, string>) => fetch(url, {
 
 const errorText = (body: string) => /<p data-testid="sign-in-error">([^<]*)<\/p>/.exec(body)?.[1]
 
-/** The merchant's /login, then a headless approve as `user`: the path of the callback the browser would load. */
+/**
+ * The merchant's /login, then a headless approve as `user`: the path of the callback the browser
+ * would load, and the sign-in's cookie it would send there.
+ */
 async function approvedCallback (t: Test, stack: Stack, user: string) {
   const login = await stack.merchant.inject({ method: 'GET', url: '/login' })
   t.equal(login.statusCode, 303)
   const trackId = new URL(login.headers.location as string).searchParams.get('track_id')!
   const callback = new URL((await stack.sandbox.approve(trackId, { user })).redirect_uri)
-  return { trackId, path: `${callback.pathname}${callback.search}` }
+  return { trackId, path: `${callback.pathname}${callback.search}`, cookie: (login.headers['set-cookie'] as string).split(';')[0]! }
 }
 
 /** Through the callback to a session cookie. */
 async function signedIn (t: Test, stack: Stack, user: string) {
-  const { path } = await approvedCallback(t, stack, user)
-  const res = await stack.merchant.inject({ method: 'GET', url: path })
+  const { path, cookie } = await approvedCallback(t, stack, user)
+  const res = await stack.merchant.inject({ method: 'GET', url: path, headers: { cookie } })
   t.equal(res.statusCode, 303)
   t.equal(res.headers.location, '/profile')
-  return (res.headers['set-cookie'] as string).split(';')[0]!
+  return (res.headers['set-cookie'] as string[])[0]!.split(';')[0]!
 }
 
 /** A stand-in Freedom ID that answers every call with `answer`, for the answers the sandbox never gives. */
@@ -60,12 +64,16 @@ t.test('home page: the sign-in button, or the way to the profile once signed in'
 
 t.test('allow: the track asks for every field and read.profile; the code becomes a session; the profile shows the fields', async (t) => {
   const stack = await startStack(t)
-  const { trackId, path } = await approvedCallback(t, stack, AIGERIM.id)
-  t.has(await stack.sandbox.track(trackId), { client_id: DEMO_SHOP.clientId, redirect_uri: `${stack.merchantUrl}/callback`, grants: DEFAULT_GRANTS })
-  t.match(path, /^\/callback\?authorization_code=[A-Za-z0-9]+$/)
-  const res = await stack.merchant.inject({ method: 'GET', url: path })
-  t.match(res.headers['set-cookie'], new RegExp(`^${SESSION_COOKIE}=[0-9a-f-]{36}; Path=/; HttpOnly; SameSite=Lax$`))
-  const cookie = `other=1; ${(res.headers['set-cookie'] as string).split(';')[0]}`
+  const { trackId, path, cookie: signInCookie } = await approvedCallback(t, stack, AIGERIM.id)
+  const nonce = signInCookie.slice(`${SIGN_IN_COOKIE}=`.length)
+  t.match(nonce, /^[A-Za-z0-9_-]{43}$/, 'the sign-in\'s own nonce, in a cookie')
+  t.has(await stack.sandbox.track(trackId), { client_id: DEMO_SHOP.clientId, redirect_uri: `${stack.merchantUrl}/callback?sign_in=${nonce}`, grants: DEFAULT_GRANTS })
+  t.match(path, new RegExp(`^/callback\\?sign_in=${nonce}&authorization_code=[A-Za-z0-9]+$`))
+  const res = await stack.merchant.inject({ method: 'GET', url: path, headers: { cookie: signInCookie } })
+  const [session, cleared] = res.headers['set-cookie'] as string[]
+  t.match(session, new RegExp(`^${SESSION_COOKIE}=[0-9a-f-]{36}; Path=/; HttpOnly; SameSite=Lax$`))
+  t.equal(cleared, `${SIGN_IN_COOKIE}=; Path=/callback; HttpOnly; SameSite=Lax; Max-Age=0`, 'the sign-in is over')
+  const cookie = `other=1; ${session!.split(';')[0]}`
   const profile = await stack.merchant.inject({ method: 'GET', url: '/profile', headers: { cookie } })
   t.equal(profile.statusCode, 200)
   t.match(profile.body, `<h1 data-testid="profile-name">${AIGERIM.name}</h1>`)
@@ -73,7 +81,7 @@ t.test('allow: the track asks for every field and read.profile; the code becomes
   t.match(profile.body, '<dt>Cards</dt><dd data-testid="profile-cards">VISA 440043******0101 (09/29), MASTERCARD 540012******0102 (03/28)</dd>')
   t.match(profile.body, '<button type="submit" data-testid="kyc-start"')
 
-  const replayed = await stack.merchant.inject({ method: 'GET', url: path })
+  const replayed = await stack.merchant.inject({ method: 'GET', url: path, headers: { cookie: signInCookie } })
   t.equal(replayed.statusCode, 502, 'a code works once')
   t.equal(errorText(replayed.body), 'Freedom ID answered: Invalid authorization_code. (HTTP 400, code 100101)')
   t.notOk(replayed.headers['set-cookie'])
@@ -242,4 +250,39 @@ t.test('the form bodies the shop posts (KYC, sign-out) are read as forms', async
   }))
   t.equal(res.status, 303)
   t.equal(res.headers.get('location'), '/profile')
+})
+
+t.test('OIDC: a callback this browser did not start, one without a code; discovery that failed is looked up again; an OAuth error without a description', async (t) => {
+  const stack = await startStack(t)
+  const stray = await stack.merchant.inject({ method: 'GET', url: '/oidc/callback?code=x&state=y' })
+  t.equal(stray.statusCode, 403)
+  t.equal(errorText(stray.body), 'This sign-in was not started in this browser. Start again from the shop.')
+  t.equal(stray.headers['set-cookie'], `${OIDC_COOKIE}=; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=0`)
+  const start = await stack.merchant.inject({ method: 'GET', url: '/oidc/login' })
+  t.equal(start.statusCode, 303)
+  const state = new URL(start.headers.location as string).searchParams.get('state')!
+  const cookie = (start.headers['set-cookie'] as string).split(';')[0]!
+  const noCode = await stack.merchant.inject({ method: 'GET', url: `/oidc/callback?${new URLSearchParams({ state })}`, headers: { cookie } })
+  t.equal(noCode.statusCode, 400)
+  t.equal(errorText(noCode.body), 'Sign-in was cancelled (no code)')
+  const again = await stack.merchant.inject({ method: 'GET', url: `/oidc/callback?${new URLSearchParams({ state, code: 'x' })}`, headers: { cookie } })
+  t.equal(again.statusCode, 403, 'one callback per sign-in')
+
+  let calls = 0
+  const flaky = await stub(t, (res) => {
+    calls++
+    if (calls === 1) res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"Starting up."}}')
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'http://op.test', authorization_endpoint: 'http://op.test/openid', token_endpoint: 'http://op.test/token', jwks_uri: 'http://op.test/jwks' }))
+  })
+  const merchant = buildMerchant({ sandboxUrl: flaky, ...DEMO_SHOP, publicUrl: 'http://shop.test' })
+  const first = await merchant.inject({ method: 'GET', url: '/oidc/login' })
+  t.equal(first.statusCode, 502)
+  t.equal(errorText(first.body), 'Freedom ID answered: Starting up. (HTTP 503)')
+  const second = await merchant.inject({ method: 'GET', url: '/oidc/login' })
+  t.equal(second.statusCode, 303)
+  t.match(second.headers.location, /^http:\/\/op\.test\/openid\?response_type=code&client_id=/)
+  t.equal(calls, 2)
+
+  const bare = await stub(t, (res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}'))
+  await t.rejects(freedomIdClient({ url: bare, ...DEMO_SHOP }).oidcToken(`${bare}/token`, { code: 'x', redirectUri: 'http://shop.test/cb', codeVerifier: 'v' }), { name: 'FreedomIdError', message: 'invalid_grant', status: 400 })
 })

@@ -104,10 +104,27 @@ withBrowser((browser) => {
     const stack = await startStack(t)
     const { page, errors } = await openPage(t, browser())
     await signInAs(page, stack, ASEL_DENIES.id)
-    await page.waitForURL(`${stack.merchantUrl}/callback?error_code=100102`)
+    // The redirect_uri's own query (the shop's sign-in nonce) comes back with the error.
+    await page.waitForURL(new RegExp(`^${stack.merchantUrl}/callback\\?sign_in=[\\w-]{43}&error_code=100102$`))
     t.equal(await page.getByTestId('sign-in-error').innerText(), 'Sign-in was cancelled (error_code 100102)')
     await page.goto(`${stack.merchantUrl}/profile`)
     t.equal(page.url(), `${stack.merchantUrl}/`, 'not signed in')
+    noConsoleErrors(t, stack.merchantUrl, errors)
+  })
+
+  t.test('OIDC: Yerlan through /openid, the id_token verified, the same profile; signing in again later works too', async (t) => {
+    const stack = await startStack(t)
+    const { page, errors } = await openPage(t, browser())
+    for (let round = 0; round < 2; round++) {
+      await page.goto(`${stack.merchantUrl}/oidc/login`)
+      // The shop found /openid through discovery at the address it calls the sandbox by.
+      await page.waitForURL(`${stack.sandbox.url}/login?**`)
+      await page.getByTestId(`persona-${YERLAN.id}`).click()
+      await page.waitForURL(`${stack.sandbox.url}/login/consent?**`)
+      await page.getByTestId('allow').click()
+      await page.waitForURL(`${stack.merchantUrl}/profile`)
+      t.has(await profile(page), { name: YERLAN.name, phone: YERLAN.phone, cards: 'VISA 440043******0303 (11/27)' })
+    }
     noConsoleErrors(t, stack.merchantUrl, errors)
   })
 

@@ -4,6 +4,7 @@ import { ProviderError } from '../../errors.js'
 import { clockRoutes } from './clock.js'
 import { faultRoutes } from './faults.js'
 import { journalRoutes } from './journal.js'
+import { probeRoutes } from './probes.js'
 import { resetRoutes } from './reset.js'
 import { sessionRoutes } from './sessions.js'
 import { trackRoutes } from './tracks.js'
@@ -31,4 +32,5 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(faultRoutes)
   await app.register(resetRoutes)
   await app.register(sessionRoutes)
+  await app.register(probeRoutes)
 }
