@@ -43,7 +43,7 @@ async function timed (promise: Promise<unknown>): Promise<{ ms: number, error: u
 
 contract('redis', async (t, now) => await redisStore(t, shared, { now }))
 
-t.test('redis: not local; keys under the prefix, with a Redis TTL from the sandbox clock', async (t) => {
+t.test('redis: not local; keys under the prefix as a hash tag (one slot on a cluster), with a Redis TTL from the sandbox clock', async (t) => {
   const prefix = uniquePrefix()
   const store = await redisStore(t, shared, { prefix })
   const raw = rawClient(t, shared)
@@ -55,12 +55,12 @@ t.test('redis: not local; keys under the prefix, with a Redis TTL from the sandb
   t.equal(await c.add('past', { a: 4 }, START), true)
   await store.list('faults', 10).push({ f: 1 })
   await store.counter('ids').add(3)
-  t.same((await raw.keys(`${prefix}:*`)).sort(), [`${prefix}:c:codes:finite`, `${prefix}:c:codes:forever`, `${prefix}:l:faults`, `${prefix}:n:ids`],
+  t.same((await raw.keys(`{${prefix}}:*`)).sort(), [`{${prefix}}:c:codes:finite`, `{${prefix}}:c:codes:forever`, `{${prefix}}:l:faults`, `{${prefix}}:n:ids`],
     'an expiry already past leaves no key')
-  const ttl = await raw.pttl(`${prefix}:c:codes:finite`)
+  const ttl = await raw.pttl(`{${prefix}}:c:codes:finite`)
   t.ok(ttl > MINUTE - 5000 && ttl <= MINUTE, `a minute on the sandbox clock is a minute of TTL (${ttl})`)
-  t.equal(await raw.pttl(`${prefix}:c:codes:forever`), -1, 'Infinity: no TTL')
-  t.equal(await raw.get(`${prefix}:n:ids`), '3')
+  t.equal(await raw.pttl(`{${prefix}}:c:codes:forever`), -1, 'Infinity: no TTL')
+  t.equal(await raw.get(`{${prefix}}:n:ids`), '3')
 })
 
 t.test('redis: of two connections taking the same 200 codes, each code goes to exactly one', async (t) => {
@@ -156,10 +156,10 @@ t.test('redis: clear leaves other prefixes, and held locks, alone', async (t) =>
   await other.counter('n').set(4)
   await store.withLock('held', async () => {
     await store.clear()
-    t.equal(await raw.exists(`${mine}:lock:held`), 1, 'the lock is still held')
+    t.equal(await raw.exists(`{${mine}}:lock:held`), 1, 'the lock is still held')
     await store.clear()
   })
-  t.same(await raw.keys(`${mine}:*`), [])
+  t.same(await raw.keys(`{${mine}}:*`), [])
   t.equal(await other.collection('c').get('k'), 2)
   t.same(await other.list('l', 5).items(), ['x'])
   t.equal(await other.counter('n').get(), 4)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type ListOptions, type Store } from '../../src/domain/store.js'
+import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type ListOptions, type Store, type Transaction } from '../../src/domain/store.js'
 import { CLOCK, DEMO_AUTH, testApp } from '../helpers/app.js'
 import { AIGERIM, approve, authorize, exchange, signIn, userData } from '../helpers/flow.js'
 
@@ -29,6 +29,12 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
       const c = inner.counter(name)
       return { get: guard(c.get), add: guard(c.add), set: guard(c.set) }
     },
+    // Reads fail while down, and so does the commit (a step that ends while down writes nothing).
+    atomically: guard((step) => inner.atomically(async (tx) => {
+      const result = await step({ ...tx, get: guard(tx.get) as Transaction['get'], items: guard(tx.items) as Transaction['items'] })
+      await guard(async () => {})()
+      return result
+    })),
     withLock: guard((name, fn) => inner.withLock(name, fn)),
     ping: guard(inner.ping),
     sweep: guard(inner.sweep),
