@@ -1,7 +1,7 @@
 import { addCalendarMonth, type Clock } from './clock.js'
 import type { Grant } from './grants.js'
 import type { Ids } from './ids.js'
-import type { Store } from './store.js'
+import type { Store, Transaction } from './store.js'
 
 /** One issued token pair; `id` is the token id Freedom ID returns (and later posts to revoke_uri). */
 export interface TokenRecord {
@@ -19,8 +19,12 @@ export interface TokenRecord {
   auth_time?: number
 }
 
+export type TokenInput = Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time'>
+
 export interface TokenService {
-  issue(input: Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time'>): Promise<TokenRecord>
+  issue(input: TokenInput): Promise<TokenRecord>
+  /** A new pair, stored with the rest of the transition (a code exchange). */
+  issueIn(tx: Transaction, input: TokenInput): Promise<TokenRecord>
   /**
    * A new pair for a live refresh token, which dies at once (a racing second use gets nothing);
    * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset).
@@ -45,14 +49,18 @@ export interface TokenLifetimes {
   refreshTtlSeconds: number | undefined
 }
 
-export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
-  const access = deps.store.collection<TokenRecord>('access_tokens')
-  const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
-  // The pairs issued to each user, so a logout can find them: one bounded list per user, so an
-  // issue is a push, not a copy of every pair the user ever had.
-  const session = (userId: string) => deps.store.list<TokenRecord>(`sessions:${userId}`, SESSION_CAP)
+const ACCESS = 'access_tokens'
+const REFRESH = 'refresh_tokens'
+// The pairs issued to each user, so a logout can find them: one bounded list per user, so an
+// issue is a push, not a copy of every pair the user ever had.
+const sessionOf = (userId: string): string => `sessions:${userId}`
 
-  const issue: TokenService['issue'] = async (input) => {
+export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
+  const { store } = deps
+  const access = store.collection<TokenRecord>(ACCESS)
+  const refresh = store.collection<TokenRecord>(REFRESH)
+
+  const issueIn: TokenService['issueIn'] = async (tx, input) => {
     // Whole seconds, so the expiries Freedom ID prints (`.000000Z`) are the real ones.
     const now = Math.floor(deps.clock.now() / 1000) * 1000
     const id = await deps.ids.uuidv7(now)
@@ -73,32 +81,35 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
       refresh_expires_at: deps.refreshTtlSeconds === undefined ? addCalendarMonth(now) : now + deps.refreshTtlSeconds * 1000
     }
     if (input.auth_time !== undefined) record.auth_time = input.auth_time
-    await access.put(record.access_token, record, record.access_expires_at)
-    await refresh.put(record.refresh_token, record, record.refresh_expires_at)
-    await session(record.user_id).push(record)
+    tx.put(ACCESS, record.access_token, record, record.access_expires_at)
+    tx.put(REFRESH, record.refresh_token, record, record.refresh_expires_at)
+    tx.push(sessionOf(record.user_id), SESSION_CAP, record)
     return record
   }
 
   return {
-    issue,
-    async refresh (refreshToken, grants) {
-      const old = await refresh.take(refreshToken)
+    issue: (input) => store.atomically((tx) => issueIn(tx, input)),
+    issueIn,
+    // The old token dies in the transition that stores the new pair: a refresh that fails takes nothing.
+    refresh: (refreshToken, grants) => store.atomically(async (tx) => {
+      const old = await tx.get<TokenRecord>(REFRESH, refreshToken)
       if (old === undefined) return undefined
-      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time })
-    },
+      tx.delete(REFRESH, refreshToken)
+      return issueIn(tx, { client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time })
+    }),
     findAccess: (accessToken) => access.get(accessToken),
-    async endSession (userId) {
-      const ended: TokenRecord[] = []
-      const pairs = session(userId)
-      const issued = await pairs.items()
-      await pairs.clear()
+    // One transition: a pair issued meanwhile (a refresh on another replica) changes the list, and it runs again.
+    endSession: (userId) => store.atomically(async (tx) => {
+      const issued = await tx.items<TokenRecord>(sessionOf(userId))
+      const live = await Promise.all(issued.map(async (pair) =>
+        await tx.get(ACCESS, pair.access_token) !== undefined || await tx.get(REFRESH, pair.refresh_token) !== undefined))
+      tx.clear(sessionOf(userId))
       for (const pair of issued) {
-        const liveAccess = await access.take(pair.access_token)
-        const liveRefresh = await refresh.take(pair.refresh_token)
-        if (liveAccess !== undefined || liveRefresh !== undefined) ended.push(pair)
+        tx.delete(ACCESS, pair.access_token)
+        tx.delete(REFRESH, pair.refresh_token)
       }
-      return ended
-    },
+      return issued.filter((_pair, i) => live[i])
+    }),
     findRefresh: (refreshToken) => refresh.get(refreshToken)
   }
 }
