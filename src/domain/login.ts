@@ -172,7 +172,7 @@ export function createLoginFlow (deps: LoginDeps): LoginFlow {
       const record = await codes.redeemIn(tx, code, clientId, flow)
       if (record === undefined) return undefined
       refuse?.(record)
-      const pair = await tokens.issueIn(tx, { client_id: record.client_id, user_id: record.user_id, track_id: record.track_id, grants: record.grants, auth_time: record.oidc?.auth_time })
+      const pair = await tokens.issueIn(tx, { client_id: record.client_id, user_id: record.user_id, track_id: record.track_id, grants: record.grants, auth_time: record.oidc?.auth_time, ...(record.oidc === undefined ? {} : { kind: 'oidc' as const }) })
       const track = await tracks.findIn(tx, record.track_id)
       if (track !== undefined) tracks.saveIn(tx, { ...track, state: 'exchanged' })
       return { code: record, pair }

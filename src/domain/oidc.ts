@@ -241,7 +241,7 @@ export function createOidcService (deps: { login: LoginFlow, tokens: TokenServic
       if (old === undefined || old.client_id !== clientId) throw invalidRefreshToken()
       const beyond = scopeProblem(scope, old.grants)
       if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
-      const record = await tokens.refresh(refreshToken, narrowed(scope, old.grants))
+      const record = await tokens.refresh(refreshToken, 'oidc', narrowed(scope, old.grants))
       if (record === undefined) throw invalidRefreshToken()
       return result(record, issuer, authTime(old, old.issued_at))
     }

@@ -17,9 +17,11 @@ export interface TokenRecord {
   refresh_expires_at: number
   /** OIDC: when the user signed in (unix seconds), kept through refreshes for the id_token's auth_time. */
   auth_time?: number
+  /** 'oidc' on a pair of the OIDC flow (from a code of `/openid`), kept through refreshes; absent on the OAuth2 flow's. */
+  kind?: 'oidc'
 }
 
-export type TokenInput = Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time'>
+export type TokenInput = Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time' | 'kind'>
 
 export interface TokenService {
   issue(input: TokenInput): Promise<TokenRecord>
@@ -27,9 +29,11 @@ export interface TokenService {
   issueIn(tx: Transaction, input: TokenInput): Promise<TokenRecord>
   /**
    * A new pair for a live refresh token, which dies at once (a racing second use gets nothing);
-   * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset).
+   * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset). At the OAuth2
+   * endpoint (`at: 'oauth2'`, no client authentication) a refresh token of the OIDC flow is as
+   * unknown: it refreshes only at the OIDC token endpoint, with the client's credentials.
    */
-  refresh(refreshToken: string, grants?: Grant[]): Promise<TokenRecord | undefined>
+  refresh(refreshToken: string, at: 'oauth2' | 'oidc', grants?: Grant[]): Promise<TokenRecord | undefined>
   findAccess(accessToken: string): Promise<TokenRecord | undefined>
   /**
    * The user's Freedom ID session ends: every pair of theirs with a live access or refresh token
@@ -81,6 +85,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
       refresh_expires_at: deps.refreshTtlSeconds === undefined ? addCalendarMonth(now) : now + deps.refreshTtlSeconds * 1000
     }
     if (input.auth_time !== undefined) record.auth_time = input.auth_time
+    if (input.kind !== undefined) record.kind = input.kind
     tx.put(ACCESS, record.access_token, record, record.access_expires_at)
     tx.put(REFRESH, record.refresh_token, record, record.refresh_expires_at)
     tx.push(sessionOf(record.user_id), SESSION_CAP, record)
@@ -91,11 +96,11 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     issue: (input) => store.atomically((tx) => issueIn(tx, input)),
     issueIn,
     // The old token dies in the transition that stores the new pair: a refresh that fails takes nothing.
-    refresh: (refreshToken, grants) => store.atomically(async (tx) => {
+    refresh: (refreshToken, at, grants) => store.atomically(async (tx) => {
       const old = await tx.get<TokenRecord>(REFRESH, refreshToken)
-      if (old === undefined) return undefined
+      if (old === undefined || (old.kind === 'oidc' && at !== 'oidc')) return undefined
       tx.delete(REFRESH, refreshToken)
-      return issueIn(tx, { client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time })
+      return issueIn(tx, { client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time, kind: old.kind })
     }),
     findAccess: (accessToken) => access.get(accessToken),
     // One transition: a pair issued meanwhile (a refresh on another replica) changes the list, and it runs again.

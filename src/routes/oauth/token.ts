@@ -54,7 +54,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 401: ErrorEnvelope }
     }
   }, async (request) => {
-    const record = await tokens.refresh(bearerToken(request))
+    const record = await tokens.refresh(bearerToken(request), 'oauth2')
     if (record === undefined) throw invalidToken()
     request.client = clients.get(record.client_id)
     request.trackId = record.track_id
