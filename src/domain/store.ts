@@ -293,16 +293,22 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
             unchanged.push(() => map.get(key) === entry)
             return entry !== undefined && entry.expiresAt > now() ? entry.value as never : undefined
           },
+          // A list never pushed to is not made by reading it (a request reads its route's faults).
           async items (name) {
-            const list = listOf(name)
-            const { version } = list
-            unchanged.push(() => list.version === version)
-            return [...list.items] as never[]
+            const list = lists.get(name)
+            const version = list?.version
+            unchanged.push(() => lists.get(name)?.version === version)
+            return list === undefined ? [] : [...list.items] as never[]
           },
           put (name, key, value, expiresAtMs) { writes.push(() => putInto(name, key, value, expiresAtMs)) },
           delete (name, key) { writes.push(() => mapOf(name).delete(key)) },
           push (name, maxLength, item) { writes.push(() => pushInto(listOf(name), item, 0, maxLength)) },
-          clear (name) { writes.push(() => empty(listOf(name))) }
+          clear (name) {
+            writes.push(() => {
+              const list = lists.get(name)
+              if (list !== undefined) empty(list)
+            })
+          }
         }
         const result = await step(tx)
         if (unchanged.every((same) => same())) {
