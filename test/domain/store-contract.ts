@@ -179,6 +179,8 @@ export function contract (name: string, makeStore: MakeStore): void {
     t.same((await list.items()).slice(-1), ['w'], 'nothing written')
     await store.atomically(async (tx) => { tx.clear('l') })
     t.same(await list.items(), [], 'cleared')
+    await store.atomically(async (tx) => { tx.put('never-opened', 'k', 'v', Infinity) })
+    t.equal(await store.collection('never-opened').get('k'), 'v', 'a collection written before it is opened')
   })
 
   t.test(`${name}: atomically: of steps racing on one record, each runs again until it sees the others' writes`, async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { FAULT_CAP } from '../../src/domain/faults.js'
+import { FAULT_CAP, createFaultQueue } from '../../src/domain/faults.js'
 import { createRedisStore } from '../../src/domain/redis-store.js'
 import { createMemoryStore, type Store, type Transaction } from '../../src/domain/store.js'
 import { AUTHORIZE, CLOCK, DEMO_AUTH, authorizeBody, testApp } from '../helpers/app.js'
@@ -70,5 +70,19 @@ for (const kind of STORES) {
     const left = (await app.inject({ url: '/__sandbox/faults' })).json() as Array<{ route: string }>
     t.equal(left.length, FAULT_CAP - 1)
     t.notOk(left.some((fault) => fault.route === `GET /nobody/${FAULT_CAP}`), 'the fault taken is gone from the list')
+  })
+}
+
+for (const kind of STORES) {
+  t.test(`${kind.name}: faults for a path and for its pattern: the first queued hits first, whichever it is`, async (t) => {
+    const store = await kind.make()
+    t.teardown(() => store.close())
+    const faults = createFaultQueue({ store })
+    const take = async () => (await faults.consume('GET', ['/a/x', '/a/:id']))?.status
+    await faults.add({ route: 'GET /a/:id', status: 501 })
+    await faults.add({ route: 'GET /a/x', status: 502 })
+    await faults.add({ route: 'GET /a/:id', status: 503 })
+    t.same([await take(), await take(), await take(), await take()], [501, 502, 503, undefined])
+    t.same(await faults.list(), [], 'all taken')
   })
 }
