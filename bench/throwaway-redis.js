@@ -52,9 +52,26 @@ const running = new Set()
 // Like the sandbox children in lib.js: a crash or Ctrl-C must not leave a redis-server behind.
 process.once('exit', () => { for (const child of running) child.kill('SIGKILL') })
 
-/** Starts an empty redis-server and resolves once it answers PING. */
+const LAUNCH_TRIES = 5
+
+/**
+ * Starts an empty redis-server and resolves once it answers as itself (INFO names its pid): the
+ * port picked free may be taken by another process before redis-server binds it, and then
+ * another port is tried.
+ */
 export async function startRedis (timeoutMs = 10_000) {
-  const port = await freePort()
+  for (let tries = 0; tries < LAUNCH_TRIES; tries++) {
+    const started = await launch(await freePort(), timeoutMs)
+    if (started !== undefined) return started
+  }
+  throw new Error(`${REDIS_SERVER} could not bind a port in ${LAUNCH_TRIES} tries`)
+}
+
+const pidOf = (port) => redisCommand(port, ['INFO', 'server'], 500)
+  .then((reply) => Number(/\r\nprocess_id:(\d+)\r\n/.exec(reply)?.[1]), () => undefined)
+
+/** redis-server on `port`, or undefined when it exited without answering (the port was taken). */
+async function launch (port, timeoutMs) {
   const child = spawn(REDIS_SERVER, ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--port', String(port)], {
     cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -75,10 +92,11 @@ export async function startRedis (timeoutMs = 10_000) {
   }
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    if (await redisCommand(port, ['PING'], 500).then((reply) => reply === 'PONG', () => false)) break
+    if (await pidOf(port) === child.pid) break
+    if (!alive() && /Address already in use/.test(output)) return undefined
     if (!alive() || Date.now() > deadline) {
       await stop()
-      throw new Error(`${REDIS_SERVER} on port ${port} did not answer PING; its output:\n${output}`)
+      throw new Error(`${REDIS_SERVER} on port ${port} did not answer; its output:\n${output}`)
     }
     await sleep(20)
   }

@@ -106,6 +106,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const users = createUserDirectory(fixtures.users, store)
   const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl })
+  const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl })
   const context: SandboxContext = {
     config,
     clock,
@@ -115,8 +116,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     users,
     tracks,
     codes,
-    tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
-    login: createLoginFlow({ tracks, users, codes, clock }),
+    tokens,
+    login: createLoginFlow({ store, tracks, users, codes, tokens, clock }),
     signInSessions: createSignInSessions({ store, clock, ids }),
     kyc: createKycService({ store, clock }),
     journal: createJournal({ store, enabled: config.journal === 'on' }),

@@ -46,7 +46,7 @@ const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, '
 function storeLine ({ store, storePrefix, maxRecords }: { store: string, storePrefix: string, maxRecords: number }): string {
   if (store === 'memory') return `memory (this process only), at most ${thousands(maxRecords)} records per kind`
   const { protocol, host, pathname } = new URL(store)
-  return `${protocol}//${host}${pathname}, keys under ${storePrefix}: (shared with every replica using them)`
+  return `${protocol}//${host}${pathname}, keys under {${storePrefix}}: (shared with every replica using them)`
 }
 
 /** The command line: flags and environment -> validated settings -> a listening sandbox. */

@@ -2,7 +2,7 @@ import type { Clock } from './clock.js'
 import type { Grant } from './grants.js'
 import type { IdTokenTamper } from './id-token-tamper.js'
 import type { Ids } from './ids.js'
-import type { Store } from './store.js'
+import type { Store, Transaction } from './store.js'
 
 /** What a code from `/openid` is bound to besides its client: the token request must match it. */
 export interface OidcBinding {
@@ -34,6 +34,8 @@ const flowOf = (record: CodeRecord): CodeFlow => record.oidc === undefined ? 'oa
 
 export interface CodeService {
   issue(input: Omit<CodeRecord, 'code' | 'expires_at'>): Promise<CodeRecord>
+  /** A new code, stored with the rest of the transition. */
+  issueIn(tx: Transaction, input: Omit<CodeRecord, 'code' | 'expires_at'>): Promise<CodeRecord>
   /** The live code, if it was issued to this client by this flow; nothing is used up. */
   find(code: string, clientId: string, flow?: CodeFlow): Promise<CodeRecord | undefined>
   /**
@@ -46,39 +48,47 @@ export interface CodeService {
    * away), or with `expire` makes it expire now. Answers false when the code is not live.
    */
   alter(code: string, change: { tamper?: IdTokenTamper, unbindPkce?: true, expire?: true }): Promise<boolean>
+  /** The same, used up with the rest of the transition (so only if its result is stored too). */
+  redeemIn(tx: Transaction, code: string, clientId: string, flow: CodeFlow): Promise<CodeRecord | undefined>
 }
 
+const CODES = 'codes'
+
 export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): CodeService {
-  const codes = deps.store.collection<CodeRecord>('codes')
-  const find: CodeService['find'] = async (code, clientId, flow = 'oauth2') => {
-    const record = await codes.get(code)
-    return record === undefined || record.client_id !== clientId || flowOf(record) !== flow ? undefined : record
+  const codes = deps.store.collection<CodeRecord>(CODES)
+  const usableBy = (record: CodeRecord | undefined, clientId: string, flow: CodeFlow): CodeRecord | undefined =>
+    record === undefined || record.client_id !== clientId || flowOf(record) !== flow ? undefined : record
+  const find: CodeService['find'] = async (code, clientId, flow = 'oauth2') => usableBy(await codes.get(code), clientId, flow)
+  const issueIn: CodeService['issueIn'] = async (tx, input) => {
+    const code = await deps.ids.code()
+    // Named fields, not `{ ...input, code }`, which costs each record a hidden class of its own (see tokens.ts).
+    const record: CodeRecord = {
+      code,
+      track_id: input.track_id,
+      client_id: input.client_id,
+      user_id: input.user_id,
+      grants: input.grants,
+      expires_at: deps.clock.now() + deps.ttlSeconds * 1000
+    }
+    if (input.oidc !== undefined) record.oidc = input.oidc
+    tx.put(CODES, record.code, record, record.expires_at)
+    return record
   }
   return {
-    async issue (input) {
-      const code = await deps.ids.code()
-      // Named fields, not `{ ...input, code }`, which costs each record a hidden class of its own (see tokens.ts).
-      const record: CodeRecord = {
-        code,
-        track_id: input.track_id,
-        client_id: input.client_id,
-        user_id: input.user_id,
-        grants: input.grants,
-        expires_at: deps.clock.now() + deps.ttlSeconds * 1000
-      }
-      if (input.oidc !== undefined) record.oidc = input.oidc
-      await codes.put(record.code, record, record.expires_at)
-      return record
-    },
+    issue: (input) => deps.store.atomically((tx) => issueIn(tx, input)),
+    issueIn,
     find,
     async redeem (code, clientId, flow = 'oauth2') {
       if (await find(code, clientId, flow) === undefined) return undefined
       return codes.take(code)
     },
-    async alter (code, change) {
-      const record = await codes.get(code)
+    alter: (code, change) => deps.store.atomically(async (tx) => {
+      const record = await tx.get<CodeRecord>(CODES, code)
       if (record === undefined) return false
-      if (change.expire === true) return codes.delete(code)
+      if (change.expire === true) {
+        tx.delete(CODES, code)
+        return true
+      }
       const altered: CodeRecord = { ...record }
       if (change.tamper !== undefined) altered.tamper = change.tamper
       if (change.unbindPkce === true) {
@@ -86,8 +96,13 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
         const { code_challenge: _unbound, ...binding } = record.oidc!
         altered.oidc = binding
       }
-      await codes.put(code, altered, record.expires_at)
+      tx.put(CODES, code, altered, record.expires_at)
       return true
+    }),
+    async redeemIn (tx, code, clientId, flow) {
+      const record = usableBy(await tx.get<CodeRecord>(CODES, code), clientId, flow)
+      if (record !== undefined) tx.delete(CODES, code)
+      return record
     }
   }
 }

@@ -117,16 +117,19 @@ function view (record: KycRecord, now: number): HeldKycView {
   }
 }
 
+const KYC_REQUESTS = 'kyc_requests'
+
 export function createKycService (deps: { store: Store, clock: Clock }): KycService {
-  const requests = deps.store.collection<KycRecord>('kyc_requests')
+  const requests = deps.store.collection<KycRecord>(KYC_REQUESTS)
   // A client's request ids are its own: two partners may well pick the same UUID.
   const keyOf = (clientId: string, requestId: string) => `${clientId}:${requestId}`
 
   return {
-    async submit (input) {
+    // One transition: of two submissions of one request_id at once, one creates it, the other sees it.
+    submit: (input) => deps.store.atomically(async (tx) => {
       const key = keyOf(input.client_id, input.request_id)
       const now = deps.clock.now()
-      const held = await requests.get(key)
+      const held = await tx.get<KycRecord>(KYC_REQUESTS, key)
       if (held !== undefined) return view(held, now)
       const record: KycRecord = {
         request_id: input.request_id,
@@ -135,9 +138,9 @@ export function createKycService (deps: { store: Store, clock: Clock }): KycServ
         created_at: now,
         outcome: !input.grants.includes('read.profile') ? 'rejected' : input.behaviour === 'kyc_fails' ? 'failed' : 'completed'
       }
-      await requests.put(key, record, kycExpiresAt(record))
+      tx.put(KYC_REQUESTS, key, record, kycExpiresAt(record))
       return view(record, now)
-    },
+    }),
     async status (clientId, requestId) {
       const now = deps.clock.now()
       const record = await requests.get(keyOf(clientId, requestId))

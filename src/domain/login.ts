@@ -1,7 +1,9 @@
 import { unixSeconds, type Clock } from './clock.js'
-import type { CodeService } from './codes.js'
+import type { CodeFlow, CodeRecord, CodeService } from './codes.js'
 import type { User } from './fixtures.js'
 import type { Grant } from './grants.js'
+import type { Store, Transaction } from './store.js'
+import type { TokenRecord, TokenService } from './tokens.js'
 import { FINISHED_STATES, type Track, type TrackService } from './tracks.js'
 import type { UserDirectory } from './users.js'
 import { ERRORS } from '../errors.js'
@@ -65,63 +67,115 @@ export interface LoginFlow {
   consent(trackId: string, decision: 'allow' | 'deny', grants?: Grant[]): Promise<string>
   /** The user declines at any step before a code exists, signed in or not; answers the deny redirect. */
   deny(trackId: string): Promise<string>
+  /**
+   * Sign in as `userRef` (id, phone or e-mail) and allow, as one transition: another sign-in or
+   * consent meanwhile cannot slip in between, and a refusal (a grant not asked for) changes nothing.
+   */
+  approve(trackId: string, userRef: string, grants?: Grant[]): Promise<string>
+  /**
+   * Redeems a code for a token pair, marking its track exchanged, as one transition: the code is
+   * used up only if the pair is stored. `check` may refuse the code (throw), which then stays valid.
+   */
+  exchange(code: string, clientId: string, flow: CodeFlow, check?: (code: CodeRecord) => void): Promise<{ code: CodeRecord, pair: TokenRecord } | undefined>
 }
 
-export function createLoginFlow (deps: { tracks: TrackService, users: UserDirectory, codes: CodeService, clock: Clock }): LoginFlow {
-  const { tracks, users, codes } = deps
+export interface LoginDeps {
+  store: Store
+  tracks: TrackService
+  users: UserDirectory
+  codes: CodeService
+  tokens: TokenService
+  clock: Clock
+}
 
-  const usable = async (trackId: string): Promise<Track> => {
-    const track = await tracks.find(trackId)
+/*
+ * Every step reads the track and writes it back (with a code, a token pair) in one transition of
+ * the store: two replicas given the same track at once never both act on what they read.
+ */
+export function createLoginFlow (deps: LoginDeps): LoginFlow {
+  const { store, tracks, users, codes, tokens } = deps
+
+  const check = (track: Track | undefined): Track => {
     if (track === undefined) throw new LoginError('unknown_track')
     if (FINISHED_STATES.has(track.state)) throw new LoginError('used')
     if (tracks.isExpired(track)) throw new LoginError('expired')
     return track
   }
+  const usableIn = async (tx: Transaction, trackId: string): Promise<Track> => check(await tracks.findIn(tx, trackId))
 
-  const deny = async (track: Track): Promise<string> => {
-    await tracks.save({ ...track, state: 'denied' })
+  const denyIn = (tx: Transaction, track: Track): string => {
+    tracks.saveIn(tx, { ...track, state: 'denied' })
     if (track.oidc !== undefined) return redirectWith(track.redirect_uri, { ...OIDC_DENIED, state: track.oidc.state })
     return redirectWith(track.redirect_uri, { error_code: String(ERRORS.userDenied.code) })
   }
 
+  const lookUp = async (credentials: Credentials): Promise<User> => {
+    const user = 'userId' in credentials ? await users.find(credentials.userId) : await users.authenticate(credentials.login, credentials.password)
+    if (user === undefined) throw new LoginError('userId' in credentials ? 'unknown_user' : 'wrong_credentials')
+    if (user.behaviour === 'locked') throw new LoginError('locked')
+    return user
+  }
+  // The track first: a used link is refused before any credentials are looked at.
+  const signInIn = async (tx: Transaction, trackId: string, credentials: Credentials, authTime: number): Promise<SignedIn> => {
+    const track = await usableIn(tx, trackId)
+    const user = await lookUp(credentials)
+    const signedIn: Track = { ...track, state: 'signed_in', user_id: user.id }
+    if (track.oidc !== undefined) signedIn.oidc = { ...track.oidc, auth_time: authTime }
+    if (user.behaviour === 'deny_consent') return { track: signedIn, user, redirect: denyIn(tx, signedIn) }
+    tracks.saveIn(tx, signedIn)
+    return { track: signedIn, user }
+  }
+  const allowIn = async (tx: Transaction, track: Track, grants: Grant[] | undefined): Promise<string> => {
+    const given = grants ?? track.grants
+    if (given.some((grant) => !track.grants.includes(grant))) throw new LoginError('invalid_grants')
+    const { oidc } = track
+    const code = await codes.issueIn(tx, {
+      track_id: track.track_id,
+      client_id: track.client_id,
+      user_id: track.user_id!,
+      grants: given,
+      ...(oidc === undefined ? {} : { oidc: { redirect_uri: track.redirect_uri, nonce: oidc.nonce, code_challenge: oidc.code_challenge, auth_time: oidc.auth_time } })
+    })
+    tracks.saveIn(tx, { ...track, state: 'code_issued' })
+    if (oidc !== undefined) return redirectWith(track.redirect_uri, { code: code.code, state: oidc.state })
+    return redirectWith(track.redirect_uri, { authorization_code: code.code })
+  }
+
   return {
-    usable,
-    deny: async (trackId) => deny(await usable(trackId)),
-    async open (trackId) {
-      const track = await usable(trackId)
+    usable: async (trackId) => check(await tracks.find(trackId)),
+    deny: (trackId) => store.atomically(async (tx) => denyIn(tx, await usableIn(tx, trackId))),
+    open: (trackId) => store.atomically(async (tx) => {
+      const track = await usableIn(tx, trackId)
       if (track.state !== 'issued') return track
       const opened: Track = { ...track, state: 'opened' }
-      await tracks.save(opened)
+      tracks.saveIn(tx, opened)
       return opened
-    },
+    }),
     async signIn (trackId, credentials, authTime) {
-      const track = await usable(trackId)
-      const user = 'userId' in credentials ? await users.find(credentials.userId) : await users.authenticate(credentials.login, credentials.password)
-      if (user === undefined) throw new LoginError('userId' in credentials ? 'unknown_user' : 'wrong_credentials')
-      if (user.behaviour === 'locked') throw new LoginError('locked')
-      const signedIn: Track = { ...track, state: 'signed_in', user_id: user.id }
-      if (track.oidc !== undefined) signedIn.oidc = { ...track.oidc, auth_time: authTime ?? unixSeconds(deps.clock.now()) }
-      if (user.behaviour === 'deny_consent') return { track: signedIn, user, redirect: await deny(signedIn) }
-      await tracks.save(signedIn)
-      return { track: signedIn, user }
+      const at = authTime ?? unixSeconds(deps.clock.now())
+      return store.atomically((tx) => signInIn(tx, trackId, credentials, at))
     },
-    async consent (trackId, decision, grants) {
-      const track = await usable(trackId)
+    consent: (trackId, decision, grants) => store.atomically(async (tx) => {
+      const track = await usableIn(tx, trackId)
       if (track.state !== 'signed_in' || track.user_id === undefined) throw new LoginError('not_signed_in')
-      if (decision === 'deny') return deny(track)
-      const given = grants ?? track.grants
-      if (given.some((grant) => !track.grants.includes(grant))) throw new LoginError('invalid_grants')
-      const { oidc } = track
-      const code = await codes.issue({
-        track_id: track.track_id,
-        client_id: track.client_id,
-        user_id: track.user_id,
-        grants: given,
-        ...(oidc === undefined ? {} : { oidc: { redirect_uri: track.redirect_uri, nonce: oidc.nonce, code_challenge: oidc.code_challenge, auth_time: oidc.auth_time } })
+      if (decision === 'deny') return denyIn(tx, track)
+      return allowIn(tx, track, grants)
+    }),
+    async approve (trackId, userRef, grants) {
+      const at = unixSeconds(deps.clock.now())
+      return store.atomically(async (tx) => {
+        const signedIn = await signInIn(tx, trackId, { userId: userRef }, at)
+        return signedIn.redirect ?? allowIn(tx, signedIn.track, grants)
       })
-      await tracks.save({ ...track, state: 'code_issued' })
-      if (oidc !== undefined) return redirectWith(track.redirect_uri, { code: code.code, state: oidc.state })
-      return redirectWith(track.redirect_uri, { authorization_code: code.code })
-    }
+    },
+    exchange: (code, clientId, flow, refuse) => store.atomically(async (tx) => {
+      const record = await codes.redeemIn(tx, code, clientId, flow)
+      if (record === undefined) return undefined
+      refuse?.(record)
+      const pair = await tokens.issueIn(tx, { client_id: record.client_id, user_id: record.user_id, track_id: record.track_id, grants: record.grants, auth_time: record.oidc?.auth_time, ...(record.oidc === undefined ? {} : { kind: 'oidc' as const }) })
+      const track = await tracks.findIn(tx, record.track_id)
+      if (track !== undefined) tracks.saveIn(tx, { ...track, state: 'exchanged' })
+      return { code: record, pair }
+    })
   }
 }

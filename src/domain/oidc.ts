@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto'
 import { unixSeconds } from './clock.js'
 import { OAuthError, ProviderError } from '../errors.js'
 import type { ClientRegistry } from './clients.js'
-import type { CodeService } from './codes.js'
 import type { Client } from './fixtures.js'
 import { isHttpUrl } from './formats.js'
 import { isGrant, type Grant } from './grants.js'
 import type { IdTokenService } from './id-token.js'
 import type { IdTokenTamper } from './id-token-tamper.js'
 import type { TokenRecord, TokenService } from './tokens.js'
-import type { TrackOidc, TrackService } from './tracks.js'
+import type { LoginFlow } from './login.js'
+import type { TrackOidc } from './tracks.js'
 
 /**
  * Freedom ID's OIDC flow: `GET /openid` checked like an OAuth 2.0 authorization request, then the
@@ -207,8 +207,8 @@ const narrowed = (scope: string | undefined, granted: Grant[]): Grant[] | undefi
   return granted.filter((grant) => words.has(grant))
 }
 
-export function createOidcService (deps: { codes: CodeService, tokens: TokenService, tracks: TrackService, idTokens: IdTokenService }): OidcService {
-  const { codes, tokens, tracks, idTokens } = deps
+export function createOidcService (deps: { login: LoginFlow, tokens: TokenService, idTokens: IdTokenService }): OidcService {
+  const { login, tokens, idTokens } = deps
 
   // A code or pair stored without auth_time (by an older replica) counts from its issue.
   const authTime = (record: { auth_time?: number }, issuedAtMs: number): number => record.auth_time ?? unixSeconds(issuedAtMs)
@@ -226,26 +226,23 @@ export function createOidcService (deps: { codes: CodeService, tokens: TokenServ
 
   return {
     async exchange (clientId, input) {
-      const found = await codes.find(input.code, clientId, 'oidc')
-      if (found === undefined) throw invalidCode()
-      const binding = found.oidc!
-      if (binding.redirect_uri !== input.redirectUri) throw invalidGrant('The redirect_uri differs from the one of the authorization request.')
-      const pkce = verifierProblem(binding.code_challenge, input.codeVerifier)
-      if (pkce !== undefined) throw invalidGrant(pkce)
       // Checked before it is used up, so a bad request takes nothing away; a racing second use gets nothing.
-      const code = await codes.redeem(input.code, clientId, 'oidc')
-      if (code === undefined) throw invalidCode()
-      const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants, auth_time: binding.auth_time })
-      const track = await tracks.find(code.track_id)
-      if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
-      return result(record, input.issuer, authTime(binding, record.issued_at), binding.nonce, code.tamper)
+      const exchanged = await login.exchange(input.code, clientId, 'oidc', (code) => {
+        const binding = code.oidc!
+        if (binding.redirect_uri !== input.redirectUri) throw invalidGrant('The redirect_uri differs from the one of the authorization request.')
+        const pkce = verifierProblem(binding.code_challenge, input.codeVerifier)
+        if (pkce !== undefined) throw invalidGrant(pkce)
+      })
+      if (exchanged === undefined) throw invalidCode()
+      const binding = exchanged.code.oidc!
+      return result(exchanged.pair, input.issuer, authTime(binding, exchanged.pair.issued_at), binding.nonce, exchanged.code.tamper)
     },
     async refresh (clientId, { refreshToken, scope, issuer }) {
       const old = await tokens.findRefresh(refreshToken)
       if (old === undefined || old.client_id !== clientId) throw invalidRefreshToken()
       const beyond = scopeProblem(scope, old.grants)
       if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
-      const record = await tokens.refresh(refreshToken, narrowed(scope, old.grants))
+      const record = await tokens.refresh(refreshToken, 'oidc', narrowed(scope, old.grants))
       if (record === undefined) throw invalidRefreshToken()
       return result(record, issuer, authTime(old, old.issued_at))
     }

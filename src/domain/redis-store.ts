@@ -3,12 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { redisProblem, watchOutages, type OutageLog, type OutageWatch } from './redis-health.js'
 import { redisTimeLine } from './redis-time-line.js'
-import { StoreUnavailableError, type Collection, type Counter, type List, type ListOptions, type Store } from './store.js'
+import { StoreUnavailableError, TRANSACTION_TRIES, transactionGaveUp, type Collection, type Counter, type List, type ListOptions, type Store, type Transaction } from './store.js'
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
   url: string
-  /** Every key lives under `${prefix}:`: replicas with one prefix share the state, other prefixes are left alone. */
+  /** Every key lives under `{${prefix}}:` (one hash slot): replicas with one prefix share the state, other prefixes are left alone. */
   prefix: string
   now: () => number
   /** Real-time milliseconds a command may take before it fails. */
@@ -107,6 +107,49 @@ else
 end
 return 1`
   },
+  /*
+   * A transaction's commit: ARGV[1] names one operation per key, in KEYS' order, checks first:
+   * g (the key holds ARGV's next value), n (no such key), l (the list holds the next count of
+   * values), then s (set: value, ttl), d (delete), p (push: item, max length). Answers 0, writing
+   * nothing, when a check fails. The shebang makes Redis refuse the whole script when it refuses
+   * writes (maxmemory), instead of failing at the first write that allocates, after a delete.
+   */
+  sandboxCommit: {
+    lua: `#!lua
+${WRITE_LUA}
+local ops, a = ARGV[1], 2
+for i = 1, #ops do
+  local op, key = string.sub(ops, i, i), KEYS[i]
+  if op == 'g' then
+    if redis.call('GET', key) ~= ARGV[a] then return 0 end
+    a = a + 1
+  elseif op == 'n' then
+    if redis.call('EXISTS', key) == 1 then return 0 end
+  elseif op == 'l' then
+    local count, items = tonumber(ARGV[a]), redis.call('LRANGE', key, 0, -1)
+    if #items ~= count then return 0 end
+    for j = 1, count do
+      if items[j] ~= ARGV[a + j] then return 0 end
+    end
+    a = a + count + 1
+  elseif op == 's' then
+    write(key, ARGV[a], ARGV[a + 1])
+    a = a + 2
+  elseif op == 'd' then
+    redis.call('DEL', key)
+  else
+    redis.call('RPUSH', key, ARGV[a])
+    redis.call('LTRIM', key, -tonumber(ARGV[a + 1]), -1)
+    if op == 'e' then
+      local ttl = math.max(tonumber(ARGV[a + 2]), 1)
+      if ttl > redis.call('PTTL', key) then redis.call('PEXPIRE', key, ttl) end
+      a = a + 1
+    end
+    a = a + 2
+  end
+end
+return 1`
+  },
   sandboxUnlock: {
     numberOfKeys: 1,
     lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -122,6 +165,7 @@ interface Scripts {
   sandboxPushBounded(key: string, bytesKey: string, item: string, maxLength: number, maxBytes: number): Promise<null>
   sandboxTakeAt(key: string, index: number, expected: string, ...replacement: string[]): Promise<number>
   sandboxUnlock(key: string, token: string): Promise<number>
+  sandboxCommit(keyCount: number, ...keysThenArgs: string[]): Promise<number>
 }
 
 /** The URL as messages may show it: without user or password. */
@@ -178,6 +222,8 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
     enableAutoPipelining: true,
     scripts: SCRIPTS
   }) as Redis & Scripts
+  // Every key in the prefix's hash slot (Redis Cluster, Valkey): a transaction's keys are always in one.
+  const root = `{${prefix}}`
   let watch: OutageWatch | undefined
   redis.on('error', (error: Error) => {
     lastError = error
@@ -189,7 +235,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
   })
   await connect(redis, where, () => lastError, commandTimeoutMs)
   // Told once per outage; a small write probes for its end, since a refused write is an outage too.
-  if (options.log !== undefined) watch = watchOutages(where, options.log, () => redis.set(`${prefix}:health`, '1', 'PX', 1000))
+  if (options.log !== undefined) watch = watchOutages(where, options.log, () => redis.set(`${root}:health`, '1', 'PX', 1000))
 
   const call = async <R>(command: Promise<R>): Promise<R> => {
     try {
@@ -219,7 +265,8 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
   }
   // Redis forgets a record on its own in real time, as long after now as the sandbox clock says.
   const ttl = (expiresAt: number): string => expiresAt === Infinity ? '' : String(Math.ceil(expiresAt - now()))
-  const recordsOf = (name: string): string => `${prefix}:c:${encodeURIComponent(name)}:`
+  const recordsOf = (name: string): string => `${root}:c:${encodeURIComponent(name)}:`
+  const listKey = (name: string): string => `${root}:l:${name}`
 
   const acquire = async (key: string, token: string, name: string): Promise<void> => {
     let gaveUp = false
@@ -256,10 +303,10 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
       }
     },
     list<T>(name: string, maxLength: number, options: ListOptions = {}): List<T> {
-      const key = `${prefix}:l:${name}`
+      const key = listKey(name)
       const read = async (): Promise<string[]> => await call(redis.lrange(key, 0, -1))
-      // The hash tag puts the count in the list's slot (Redis Cluster); takeFirst does not recount: the journal never takes.
-      const bytesKey = `${key}:bytes{${key}}`
+      // takeFirst does not recount: the journal never takes.
+      const bytesKey = `${key}:bytes`
       const { maxBytes } = options
       return {
         async push (item, expiresAtMs) {
@@ -286,7 +333,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
       }
     },
     counter (name): Counter {
-      const key = `${prefix}:n:${name}`
+      const key = `${root}:n:${name}`
       return {
         // An absent counter reads null, which is 0.
         get: async () => Number(await call(redis.get(key))),
@@ -294,9 +341,66 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
         async set (value) { await call(redis.set(key, value)) }
       }
     },
-    timeLine: (name) => redisTimeLine(redis, `${prefix}:t:${name}`, call),
+    timeLine: (name) => redisTimeLine(redis, `${root}:t:${name}`, call),
+    async atomically (step) {
+      for (let tries = 0; tries < TRANSACTION_TRIES; tries++) {
+        const checks: { keys: string[], ops: string, args: string[] } = { keys: [], ops: '', args: [] }
+        const writes: { keys: string[], ops: string, args: string[] } = { keys: [], ops: '', args: [] }
+        const tx: Transaction = {
+          async get (name, key) {
+            const full = recordsOf(name) + key
+            const stored = await call(redis.get(full))
+            checks.keys.push(full)
+            if (stored === null) checks.ops += 'n'
+            else {
+              checks.ops += 'g'
+              checks.args.push(stored)
+            }
+            return live(stored)
+          },
+          async items (name) {
+            const key = listKey(name)
+            const stored = await call(redis.lrange(key, 0, -1))
+            checks.keys.push(key)
+            checks.ops += 'l'
+            checks.args.push(String(stored.length), ...stored)
+            return stored.map((item) => JSON.parse(item) as never)
+          },
+          put (name, key, value, expiresAtMs) {
+            writes.keys.push(recordsOf(name) + key)
+            writes.ops += 's'
+            writes.args.push(encode(value, expiresAtMs), ttl(expiresAtMs))
+          },
+          delete (name, key) {
+            writes.keys.push(recordsOf(name) + key)
+            writes.ops += 'd'
+          },
+          // A group's lists live as long as their latest item (see ListOptions); other lists forever.
+          push (name, maxLength, item, options = {}) {
+            writes.keys.push(listKey(name))
+            const { expiresAtMs = Infinity } = options
+            if (expiresAtMs === Infinity) {
+              writes.ops += 'p'
+              writes.args.push(JSON.stringify(item), String(maxLength))
+            } else {
+              writes.ops += 'e'
+              writes.args.push(JSON.stringify(item), String(maxLength), ttl(expiresAtMs))
+            }
+          },
+          clear (name) {
+            writes.keys.push(listKey(name))
+            writes.ops += 'd'
+          }
+        }
+        const result = await step(tx)
+        if (writes.ops === '') return result
+        const keys = [...checks.keys, ...writes.keys]
+        if (await call(redis.sandboxCommit(keys.length, ...keys, checks.ops + writes.ops, ...checks.args, ...writes.args)) === 1) return result
+      }
+      throw transactionGaveUp(`Redis at ${where}`)
+    },
     async withLock (name, fn) {
-      const key = `${prefix}:lock:${name}`
+      const key = `${root}:lock:${name}`
       const token = randomUUID()
       await acquire(key, token, name)
       try {
@@ -309,15 +413,15 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
     async ping () { await call(redis.ping()) },
     async sweep () {
       let dropped = 0
-      await scan(`${globEscape(prefix)}:c:*`, async (keys) => {
+      await scan(`${globEscape(root)}:c:*`, async (keys) => {
         dropped += await call(redis.sandboxSweep(keys.length, ...keys, now()))
       })
       return dropped
     },
     async clear () {
       // Locks stay: a holder in another replica is still running.
-      const locks = `${prefix}:lock:`
-      await scan(`${globEscape(prefix)}:*`, async (keys) => {
+      const locks = `${root}:lock:`
+      await scan(`${globEscape(root)}:*`, async (keys) => {
         const doomed = keys.filter((key) => !key.startsWith(locks))
         if (doomed.length > 0) await call(redis.unlink(...doomed))
       })

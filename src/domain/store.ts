@@ -66,6 +66,28 @@ export interface Counter {
   set(value: number): Promise<void>
 }
 
+/**
+ * The reads and writes of one transition. Reads answer at once; writes wait for the end of the
+ * step and are stored together, only if nothing read has changed meanwhile (then the step runs
+ * again). Collections and lists are named as in `collection()` and `list()`; a step reads
+ * before it writes (it does not see its own writes), and pushes only into lists without a byte budget.
+ */
+export interface Transaction {
+  get<T>(collection: string, key: string): Promise<T | undefined>
+  items<T>(list: string): Promise<T[]>
+  put<T>(collection: string, key: string, value: T, expiresAtMs: number): void
+  delete(collection: string, key: string): void
+  /** `options` as a list's own push takes them: its group (see ListOptions) and the item's expiry. */
+  push<T>(list: string, maxLength: number, item: T, options?: { group?: string, expiresAtMs?: number }): void
+  clear(list: string): void
+}
+
+/** Times a transition runs again, another replica having changed what it read each time, before it gives up. */
+export const TRANSACTION_TRIES = 50
+
+export const transactionGaveUp = (where: string): StoreUnavailableError =>
+  new StoreUnavailableError(`${where}: a transaction kept meeting changes by others; gave up after ${TRANSACTION_TRIES} tries`)
+
 export interface Store {
   /**
    * True when this process alone reads and writes the state (memory); false when other replicas
@@ -77,6 +99,13 @@ export interface Store {
   counter(name: string): Counter
   /** A clock's state (frozen or running, and where), changed in one step. */
   timeLine(name: string): TimeLine
+  /**
+   * Runs `step` as one transition on the state, atomic across replicas: its writes are stored all
+   * together or not at all, and only if what it read is unchanged when they are (optimistic, like
+   * WATCH/MULTI); otherwise it runs again. So `step` has no effect but its writes (drawing ids is
+   * fine), and what it throws is thrown with nothing written.
+   */
+  atomically<R>(step: (tx: Transaction) => Promise<R>): Promise<R>
   /** Runs `fn` holding the named lock: no other holder, in this process or another replica, runs meanwhile. */
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>
   /** Resolves when the store answers; rejects with a StoreUnavailableError when it cannot be reached. */
@@ -125,9 +154,11 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 30_000
 
 interface Entry { value: unknown, expiresAt: number }
 
-interface ListState { items: unknown[], sizes: number[], bytes: number }
+// version: bumped by every change, so a transaction sees whether a list it read has changed.
+interface ListState { items: unknown[], sizes: number[], bytes: number, version: number }
 
 const empty = (list: ListState): void => {
+  list.version++
   list.items.length = 0
   list.sizes.length = 0
   list.bytes = 0
@@ -144,6 +175,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
   const timeLines = new Map<string, TimeLine>()
   // One promise chain per lock name: each holder starts when the one before it has finished.
   const locks = new Map<string, Promise<unknown>>()
+  const caps = new Map<string, number>()
   const mapOf = (name: string): Map<string, Entry> => {
     let map = maps.get(name)
     if (map === undefined) maps.set(name, map = new Map())
@@ -162,6 +194,39 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       members.delete(name)
       lists.delete(name)
     }
+  }
+  // A push into a list of a group makes it the group's most recent, and may push the least recent out.
+  const touch = (group: string | undefined, name: string): void => {
+    if (group === undefined) return
+    let members = groups.get(group)
+    if (members === undefined) groups.set(group, members = new Set())
+    members.delete(name)
+    members.add(name)
+    if (members.size > maxEntries) dropLists(members, maxEntries)
+  }
+  const putInto = (name: string, key: string, value: unknown, expiresAt: number): void => {
+    const map = mapOf(name)
+    const cap = caps.get(name) ?? maxEntries
+    map.delete(key)
+    map.set(key, { value, expiresAt })
+    if (map.size > cap) evictOldest(map, cap)
+  }
+  const listOf = (name: string): ListState => {
+    let state = lists.get(name)
+    if (state === undefined) lists.set(name, state = { items: [], sizes: [], bytes: 0, version: 0 })
+    return state
+  }
+  const dropOldest = (list: ListState, count: number): void => {
+    list.version++
+    list.items.splice(0, count)
+    for (const size of list.sizes.splice(0, count)) list.bytes -= size
+  }
+  const pushInto = (list: ListState, item: unknown, size: number, maxLength: number): void => {
+    list.version++
+    list.items.push(item)
+    list.sizes.push(size)
+    list.bytes += size
+    if (list.items.length > maxLength) dropOldest(list, list.items.length - maxLength + Math.floor(maxLength / 100))
   }
   const live = (map: Map<string, Entry>, key: string): Entry | undefined => {
     const entry = map.get(key)
@@ -191,12 +256,8 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
     local: true,
     collection<T>(name: string, options: CollectionOptions = {}): Collection<T> {
       const map = mapOf(name)
-      const cap = maxEntries * (options.capScale ?? 1)
-      const put = async (key: string, value: T, expiresAtMs: number): Promise<void> => {
-        map.delete(key)
-        map.set(key, { value, expiresAt: expiresAtMs })
-        if (map.size > cap) evictOldest(map, cap)
-      }
+      caps.set(name, maxEntries * (options.capScale ?? 1))
+      const put = async (key: string, value: T, expiresAtMs: number): Promise<void> => putInto(name, key, value, expiresAtMs)
       return {
         put,
         async add (key, value, expiresAtMs) {
@@ -216,40 +277,21 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
     },
     list<T>(name: string, maxLength: number, options: ListOptions = {}): List<T> {
       const { maxBytes = Infinity, group } = options
-      type State = { items: T[], sizes: number[], bytes: number }
-      const made = (): State => {
-        let state = lists.get(name)
-        if (state === undefined) lists.set(name, state = { items: [], sizes: [], bytes: 0 })
-        return state as State
-      }
+      type State = Omit<ListState, 'items'> & { items: T[] }
       // A list of a group exists from its first push until it is cleared or pushed out; a read makes none.
-      let members: Set<string> | undefined
-      if (group === undefined) made()
-      else if ((members = groups.get(group)) === undefined) groups.set(group, members = new Set())
-      const nothing: State = { items: [], sizes: [], bytes: 0 }
+      if (group === undefined) listOf(name)
+      const nothing: State = { items: [], sizes: [], bytes: 0, version: 0 }
       const current = (): State => (lists.get(name) as State | undefined) ?? nothing
       const budgeted = maxBytes !== Infinity
       const sizeOf = (item: T): number => budgeted ? Buffer.byteLength(JSON.stringify(item)) : 0
       return {
         async push (item) {
-          const list = made()
-          const dropOldest = (count: number): void => {
-            list.items.splice(0, count)
-            for (const size of list.sizes.splice(0, count)) list.bytes -= size
-          }
-          if (members !== undefined) {
-            members.delete(name)
-            members.add(name)
-            if (members.size > maxEntries) dropLists(members, maxEntries)
-          }
-          const size = sizeOf(item)
-          list.items.push(item)
-          list.sizes.push(size)
-          list.bytes += size
-          if (list.items.length > maxLength) dropOldest(list.items.length - maxLength + Math.floor(maxLength / 100))
+          touch(group, name)
+          const list = listOf(name)
+          pushInto(list, item, sizeOf(item), maxLength)
           let over = 0
           for (let bytes = list.bytes; bytes > maxBytes && over < list.items.length - 1; over++) bytes -= list.sizes[over]!
-          if (over > 0) dropOldest(over)
+          if (over > 0) dropOldest(list, over)
         },
         items: async () => [...current().items],
         last: async (count) => current().items.slice(-count),
@@ -259,6 +301,7 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
           if (index === -1) return undefined
           const found = list.items[index]!
           const replacement = next(found)
+          list.version++
           list.bytes -= list.sizes[index]!
           if (replacement === undefined) {
             list.items.splice(index, 1)
@@ -271,10 +314,10 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
           return found
         },
         async clear () {
-          if (members === undefined) empty(made())
+          if (group === undefined) empty(listOf(name))
           else {
             lists.delete(name)
-            members.delete(name)
+            groups.get(group)?.delete(name)
           }
         }
       }
@@ -296,6 +339,49 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
       let timeLine = timeLines.get(name)
       if (timeLine === undefined) timeLines.set(name, timeLine = localTimeLine())
       return timeLine
+    },
+    async atomically (step) {
+      for (let tries = 0; tries < TRANSACTION_TRIES; tries++) {
+        // What was read, as it was: a record's entry (a put replaces it), a list's version.
+        const unchanged: Array<() => boolean> = []
+        const writes: Array<() => void> = []
+        const tx: Transaction = {
+          async get (name, key) {
+            const map = mapOf(name)
+            const entry = map.get(key)
+            unchanged.push(() => map.get(key) === entry)
+            return entry !== undefined && entry.expiresAt > now() ? entry.value as never : undefined
+          },
+          // A list never pushed to is not made by reading it (a request reads its route's faults).
+          async items (name) {
+            const list = lists.get(name)
+            const version = list?.version
+            // The same list, unchanged: a list of a group pushed out and made again is another.
+            unchanged.push(() => lists.get(name) === list && list?.version === version)
+            return list === undefined ? [] : [...list.items] as never[]
+          },
+          put (name, key, value, expiresAtMs) { writes.push(() => putInto(name, key, value, expiresAtMs)) },
+          delete (name, key) { writes.push(() => mapOf(name).delete(key)) },
+          push (name, maxLength, item, options = {}) {
+            writes.push(() => {
+              touch(options.group, name)
+              pushInto(listOf(name), item, 0, maxLength)
+            })
+          },
+          clear (name) {
+            writes.push(() => {
+              const list = lists.get(name)
+              if (list !== undefined) empty(list)
+            })
+          }
+        }
+        const result = await step(tx)
+        if (unchanged.every((same) => same())) {
+          for (const write of writes) write()
+          return result
+        }
+      }
+      throw transactionGaveUp('the memory store')
     },
     async withLock (name, fn) {
       const before = locks.get(name) ?? Promise.resolve()

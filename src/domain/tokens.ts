@@ -1,7 +1,7 @@
 import { addCalendarMonth, type Clock } from './clock.js'
 import type { Grant } from './grants.js'
 import type { Ids } from './ids.js'
-import type { Store } from './store.js'
+import type { Store, Transaction } from './store.js'
 
 /** One issued token pair; `id` is the token id Freedom ID returns (and later posts to revoke_uri). */
 export interface TokenRecord {
@@ -17,15 +17,23 @@ export interface TokenRecord {
   refresh_expires_at: number
   /** OIDC: when the user signed in (unix seconds), kept through refreshes for the id_token's auth_time. */
   auth_time?: number
+  /** 'oidc' on a pair of the OIDC flow (from a code of `/openid`), kept through refreshes; absent on the OAuth2 flow's. */
+  kind?: 'oidc'
 }
 
+export type TokenInput = Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time' | 'kind'>
+
 export interface TokenService {
-  issue(input: Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time'>): Promise<TokenRecord>
+  issue(input: TokenInput): Promise<TokenRecord>
+  /** A new pair, stored with the rest of the transition (a code exchange). */
+  issueIn(tx: Transaction, input: TokenInput): Promise<TokenRecord>
   /**
    * A new pair for a live refresh token, which dies at once (a racing second use gets nothing);
-   * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset).
+   * `grants` narrows it (RFC 6749 section 6: the caller checks they are a subset). At the OAuth2
+   * endpoint (`at: 'oauth2'`, no client authentication) a refresh token of the OIDC flow is as
+   * unknown: it refreshes only at the OIDC token endpoint, with the client's credentials.
    */
-  refresh(refreshToken: string, grants?: Grant[]): Promise<TokenRecord | undefined>
+  refresh(refreshToken: string, at: 'oauth2' | 'oidc', grants?: Grant[]): Promise<TokenRecord | undefined>
   findAccess(accessToken: string): Promise<TokenRecord | undefined>
   /**
    * The user's Freedom ID session ends: every pair of theirs with a live access or refresh token
@@ -45,15 +53,19 @@ export interface TokenLifetimes {
   refreshTtlSeconds: number | undefined
 }
 
-export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
-  const access = deps.store.collection<TokenRecord>('access_tokens')
-  const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
-  // The pairs issued to each user, so a logout can find them: one bounded list per user, so an
-  // issue is a push, not a copy of every pair the user ever had.
-  // One of a group: the lists of users no longer issued pairs go with the pairs they index.
-  const session = (userId: string) => deps.store.list<TokenRecord>(`sessions:${userId}`, SESSION_CAP, { group: 'sessions' })
+const ACCESS = 'access_tokens'
+const REFRESH = 'refresh_tokens'
+// The pairs issued to each user, so a logout can find them: one bounded list per user, so an
+// issue is a push, not a copy of every pair the user ever had. One of a group: the lists of users
+// no longer issued pairs go with the pairs they index.
+const sessionOf = (userId: string): string => `sessions:${userId}`
 
-  const issue: TokenService['issue'] = async (input) => {
+export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
+  const { store } = deps
+  const access = store.collection<TokenRecord>(ACCESS)
+  const refresh = store.collection<TokenRecord>(REFRESH)
+
+  const issueIn: TokenService['issueIn'] = async (tx, input) => {
     // Whole seconds, so the expiries Freedom ID prints (`.000000Z`) are the real ones.
     const now = Math.floor(deps.clock.now() / 1000) * 1000
     const id = await deps.ids.uuidv7(now)
@@ -74,32 +86,36 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
       refresh_expires_at: deps.refreshTtlSeconds === undefined ? addCalendarMonth(now) : now + deps.refreshTtlSeconds * 1000
     }
     if (input.auth_time !== undefined) record.auth_time = input.auth_time
-    await access.put(record.access_token, record, record.access_expires_at)
-    await refresh.put(record.refresh_token, record, record.refresh_expires_at)
-    await session(record.user_id).push(record, Math.max(record.access_expires_at, record.refresh_expires_at))
+    if (input.kind !== undefined) record.kind = input.kind
+    tx.put(ACCESS, record.access_token, record, record.access_expires_at)
+    tx.put(REFRESH, record.refresh_token, record, record.refresh_expires_at)
+    tx.push(sessionOf(record.user_id), SESSION_CAP, record, { group: 'sessions', expiresAtMs: Math.max(record.access_expires_at, record.refresh_expires_at) })
     return record
   }
 
   return {
-    issue,
-    async refresh (refreshToken, grants) {
-      const old = await refresh.take(refreshToken)
-      if (old === undefined) return undefined
-      return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time })
-    },
+    issue: (input) => store.atomically((tx) => issueIn(tx, input)),
+    issueIn,
+    // The old token dies in the transition that stores the new pair: a refresh that fails takes nothing.
+    refresh: (refreshToken, at, grants) => store.atomically(async (tx) => {
+      const old = await tx.get<TokenRecord>(REFRESH, refreshToken)
+      if (old === undefined || (old.kind === 'oidc' && at !== 'oidc')) return undefined
+      tx.delete(REFRESH, refreshToken)
+      return issueIn(tx, { client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time, kind: old.kind })
+    }),
     findAccess: (accessToken) => access.get(accessToken),
-    async endSession (userId) {
-      const ended: TokenRecord[] = []
-      const pairs = session(userId)
-      const issued = await pairs.items()
-      await pairs.clear()
+    // One transition: a pair issued meanwhile (a refresh on another replica) changes the list, and it runs again.
+    endSession: (userId) => store.atomically(async (tx) => {
+      const issued = await tx.items<TokenRecord>(sessionOf(userId))
+      const live = await Promise.all(issued.map(async (pair) =>
+        await tx.get(ACCESS, pair.access_token) !== undefined || await tx.get(REFRESH, pair.refresh_token) !== undefined))
+      tx.clear(sessionOf(userId))
       for (const pair of issued) {
-        const liveAccess = await access.take(pair.access_token)
-        const liveRefresh = await refresh.take(pair.refresh_token)
-        if (liveAccess !== undefined || liveRefresh !== undefined) ended.push(pair)
+        tx.delete(ACCESS, pair.access_token)
+        tx.delete(REFRESH, pair.refresh_token)
       }
-      return ended
-    },
+      return issued.filter((_pair, i) => live[i])
+    }),
     findRefresh: (refreshToken) => refresh.get(refreshToken)
   }
 }

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Clock } from './clock.js'
 import { GrantSchema, type Grant } from './grants.js'
 import type { Ids } from './ids.js'
-import type { Store } from './store.js'
+import type { Store, Transaction } from './store.js'
 
 /**
  * A track is one login attempt: what `POST /api/v1/oauth/authorize` (or `GET /openid`) creates and the login page
@@ -50,6 +50,10 @@ export interface TrackService {
   find(trackId: string): Promise<Track | undefined>
   /** Stores a changed track under the same expiry. */
   save(track: Track): Promise<void>
+  /** The track, as a transition reads it. */
+  findIn(tx: Transaction, trackId: string): Promise<Track | undefined>
+  /** Stores a changed track under the same expiry, with the rest of the transition. */
+  saveIn(tx: Transaction, track: Track): void
   isExpired(track: Track): boolean
 }
 
@@ -81,9 +85,12 @@ function isoStrings (): (ms: number) => string {
   return (ms) => ms === lastMs ? last : (last = new Date(lastMs = ms).toISOString())
 }
 
+const TRACKS = 'tracks'
+const keptUntil = (track: Track): number => Date.parse(track.expires_at) + EXPIRED_RETENTION_MS
+
 export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): TrackService {
-  const tracks = deps.store.collection<Track>('tracks')
-  const save = (track: Track) => tracks.put(track.track_id, track, Date.parse(track.expires_at) + EXPIRED_RETENTION_MS)
+  const tracks = deps.store.collection<Track>(TRACKS)
+  const save = (track: Track) => tracks.put(track.track_id, track, keptUntil(track))
   const createdIso = isoStrings()
   const expiresIso = isoStrings()
   return {
@@ -104,6 +111,8 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
     },
     find: (trackId) => tracks.get(trackId),
     save,
+    findIn: (tx, trackId) => tx.get<Track>(TRACKS, trackId),
+    saveIn (tx, track) { tx.put(TRACKS, track.track_id, track, keptUntil(track)) },
     isExpired: (track) => Date.parse(track.expires_at) <= deps.clock.now()
   }
 }

@@ -43,7 +43,7 @@ async function timed (promise: Promise<unknown>): Promise<{ ms: number, error: u
 
 contract('redis', async (t, now) => await redisStore(t, shared, { now }))
 
-t.test('redis: not local; keys under the prefix, with a Redis TTL from the sandbox clock', async (t) => {
+t.test('redis: not local; keys under the prefix as a hash tag (one slot on a cluster), with a Redis TTL from the sandbox clock', async (t) => {
   const prefix = uniquePrefix()
   const store = await redisStore(t, shared, { prefix })
   const raw = rawClient(t, shared)
@@ -55,12 +55,12 @@ t.test('redis: not local; keys under the prefix, with a Redis TTL from the sandb
   t.equal(await c.add('past', { a: 4 }, START), true)
   await store.list('faults', 10).push({ f: 1 })
   await store.counter('ids').add(3)
-  t.same((await raw.keys(`${prefix}:*`)).sort(), [`${prefix}:c:codes:finite`, `${prefix}:c:codes:forever`, `${prefix}:l:faults`, `${prefix}:n:ids`],
+  t.same((await raw.keys(`{${prefix}}:*`)).sort(), [`{${prefix}}:c:codes:finite`, `{${prefix}}:c:codes:forever`, `{${prefix}}:l:faults`, `{${prefix}}:n:ids`],
     'an expiry already past leaves no key')
-  const ttl = await raw.pttl(`${prefix}:c:codes:finite`)
+  const ttl = await raw.pttl(`{${prefix}}:c:codes:finite`)
   t.ok(ttl > MINUTE - 5000 && ttl <= MINUTE, `a minute on the sandbox clock is a minute of TTL (${ttl})`)
-  t.equal(await raw.pttl(`${prefix}:c:codes:forever`), -1, 'Infinity: no TTL')
-  t.equal(await raw.get(`${prefix}:n:ids`), '3')
+  t.equal(await raw.pttl(`{${prefix}}:c:codes:forever`), -1, 'Infinity: no TTL')
+  t.equal(await raw.get(`{${prefix}}:n:ids`), '3')
 })
 
 t.test('redis: of two connections taking the same 200 codes, each code goes to exactly one', async (t) => {
@@ -156,10 +156,10 @@ t.test('redis: clear leaves other prefixes, and held locks, alone', async (t) =>
   await other.counter('n').set(4)
   await store.withLock('held', async () => {
     await store.clear()
-    t.equal(await raw.exists(`${mine}:lock:held`), 1, 'the lock is still held')
+    t.equal(await raw.exists(`{${mine}}:lock:held`), 1, 'the lock is still held')
     await store.clear()
   })
-  t.same(await raw.keys(`${mine}:*`), [])
+  t.same(await raw.keys(`{${mine}}:*`), [])
   t.equal(await other.collection('c').get('k'), 2)
   t.same(await other.list('l', 5).items(), ['x'])
   t.equal(await other.counter('n').get(), 4)
@@ -327,14 +327,24 @@ t.test('redis: a list lives on as long as the latest expiry pushed into it, neve
   const raw = rawClient(t, shared)
   const list = store.list<number>('sessions:a', 10, { group: 'sessions' })
   await list.push(1, START + 10 * MINUTE)
-  const first = await raw.pttl(`${prefix}:l:sessions:a`)
+  const first = await raw.pttl(`{${prefix}}:l:sessions:a`)
   t.ok(first > 9 * MINUTE && first <= 10 * MINUTE, `${first} ms`)
   await list.push(2, START + 5 * MINUTE)
-  t.ok(await raw.pttl(`${prefix}:l:sessions:a`) > 9 * MINUTE, 'an earlier expiry does not shorten it')
+  t.ok(await raw.pttl(`{${prefix}}:l:sessions:a`) > 9 * MINUTE, 'an earlier expiry does not shorten it')
   await list.push(3, START + 30 * MINUTE)
-  t.ok(await raw.pttl(`${prefix}:l:sessions:a`) > 29 * MINUTE, 'a later one lengthens it')
+  t.ok(await raw.pttl(`{${prefix}}:l:sessions:a`) > 29 * MINUTE, 'a later one lengthens it')
   await list.push(4, START - MINUTE)
   t.same(await list.items(), [1, 2, 3, 4], 'an item already expired is pushed, the list kept')
   await store.list<number>('journal', 10).push(1)
-  t.equal(await raw.pttl(`${prefix}:l:journal`), -1)
+  t.equal(await raw.pttl(`{${prefix}}:l:journal`), -1)
+
+  // The same through a transition (a pair issued in the code exchange), and not for a list without an expiry.
+  await store.atomically(async (tx) => { tx.push('sessions:b', 10, 1, { group: 'sessions', expiresAtMs: START + 10 * MINUTE }) })
+  const inTx = await raw.pttl(`{${prefix}}:l:sessions:b`)
+  t.ok(inTx > 9 * MINUTE && inTx <= 10 * MINUTE, `${inTx} ms`)
+  await store.atomically(async (tx) => { tx.push('sessions:b', 10, 2, { group: 'sessions', expiresAtMs: START + 5 * MINUTE }) })
+  t.ok(await raw.pttl(`{${prefix}}:l:sessions:b`) > 9 * MINUTE, 'an earlier expiry does not shorten it')
+  await store.atomically(async (tx) => { tx.push('faults', 10, 1) })
+  t.equal(await raw.pttl(`{${prefix}}:l:faults`), -1)
+  t.same(await store.list<number>('sessions:b', 10).items(), [1, 2])
 })

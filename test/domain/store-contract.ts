@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Store } from '../../src/domain/store.js'
+import { StoreUnavailableError, TRANSACTION_TRIES, type Store } from '../../src/domain/store.js'
 
 /** A store for one test, on the given sandbox clock, closed when the test ends. */
 export type MakeStore = (t: Test, now: () => number) => Promise<Store>
@@ -156,6 +156,110 @@ export function contract (name: string, makeStore: MakeStore): void {
     await of('a').push({ n: 4, left: 1 }, START + MINUTE)
     await store.clear()
     t.same([await of('a').items(), await of('b').items()], [[], []], 'and with the store')
+  })
+
+  t.test(`${name}: atomically: reads, then every write stored together; a throw writes nothing`, async (t) => {
+    let now = START
+    const store = await makeStore(t, () => now)
+    const c = store.collection<{ n: number }>('c')
+    const list = store.list<string>('l', 3)
+    await c.put('a', { n: 1 }, START + MINUTE)
+    await c.put('gone', { n: 0 }, START + MINUTE)
+    await c.put('late', { n: 9 }, START + MINUTE)
+    await list.push('x')
+    now = START + MINUTE - 1
+    const answer = await store.atomically(async (tx) => {
+      const a = await tx.get<{ n: number }>('c', 'a')
+      const items = await tx.items<string>('l')
+      t.equal(await tx.get('c', 'missing'), undefined)
+      tx.put('c', 'b', { n: a!.n + items.length }, START + 2 * MINUTE)
+      tx.put('c', 'past', { n: 5 }, START - 1)
+      tx.delete('c', 'gone')
+      tx.push('l', 3, 'y')
+      tx.push('l', 3, 'z')
+      tx.push('l', 3, 'w')
+      return 'done'
+    })
+    t.equal(answer, 'done', "the step's answer")
+    t.same(await c.get('b'), { n: 2 })
+    t.equal(await c.get('past'), undefined, 'an expiry already past keeps nothing')
+    t.equal(await c.get('gone'), undefined)
+    t.same((await list.items()).slice(-3), ['y', 'z', 'w'], 'pushed in order, the list bounded')
+    t.ok((await list.items()).length <= 3)
+
+    now = START + MINUTE
+    t.equal(await store.atomically(async (tx) => await tx.get('c', 'late')), undefined, 'an expired record reads as absent')
+    await t.rejects(store.atomically(async (tx) => {
+      tx.put('c', 'a', { n: 100 }, Infinity)
+      tx.clear('l')
+      throw new Error('refused')
+    }), { message: 'refused' }, "the step's error, as is")
+    t.same(await c.get('b'), { n: 2 })
+    t.same((await list.items()).slice(-1), ['w'], 'nothing written')
+    await store.atomically(async (tx) => { tx.clear('l') })
+    t.same(await list.items(), [], 'cleared')
+    await store.atomically(async (tx) => { tx.put('never-opened', 'k', 'v', Infinity) })
+    t.equal(await store.collection('never-opened').get('k'), 'v', 'a collection written before it is opened')
+  })
+
+  t.test(`${name}: atomically: of steps racing on one record, each runs again until it sees the others' writes`, async (t) => {
+    const store = await makeStore(t, () => START)
+    const c = store.collection<number>('c')
+    await c.put('n', 0, Infinity)
+    let runs = 0
+    let reads = 0
+    let allRead!: () => void
+    const together = new Promise<void>((resolve) => { allRead = resolve })
+    const increment = () => store.atomically(async (tx) => {
+      runs++
+      const n = await tx.get<number>('c', 'n')
+      // The first runs all read before any of them writes.
+      if (++reads === 3) allRead()
+      if (reads <= 3) await together
+      tx.put('c', 'n', n! + 1, Infinity)
+      return n
+    })
+    t.same((await Promise.all([increment(), increment(), increment()])).sort(), [0, 1, 2], 'each saw a different value')
+    t.equal(await c.get('n'), 3, 'no increment lost')
+    t.ok(runs >= 5, `steps that met a change ran again (${runs} runs)`)
+  })
+
+  t.test(`${name}: atomically: a list changed since it was read, or an absent record since added, makes the step run again`, async (t) => {
+    const store = await makeStore(t, () => START)
+    const list = store.list<string>('l', 10)
+    const c = store.collection<string>('c')
+    let runs = 0
+    const ended = await store.atomically(async (tx) => {
+      const items = await tx.items<string>('l')
+      if (runs++ === 0) await list.push('late')
+      tx.clear('l')
+      return items
+    })
+    t.same(ended, ['late'], 'the second run saw the push')
+    t.equal(runs, 2)
+    runs = 0
+    await store.atomically(async (tx) => {
+      const held = await tx.get<string>('c', 'k')
+      if (runs++ === 0) await c.put('k', 'theirs', Infinity)
+      if (held === undefined) tx.put('c', 'k', 'mine', Infinity)
+    })
+    t.equal(await c.get('k'), 'theirs', 'the record added meanwhile is kept')
+    t.equal(runs, 2)
+  })
+
+  t.test(`${name}: atomically: a record that changes every time it is read gives up with StoreUnavailableError`, async (t) => {
+    const store = await makeStore(t, () => START)
+    const c = store.collection<number>('c')
+    let runs = 0
+    const failed = await store.atomically(async (tx) => {
+      await tx.get('c', 'k')
+      await c.put('k', ++runs, Infinity)
+      tx.put('c', 'k', 0, Infinity)
+    }).catch((error: unknown) => error)
+    t.type(failed, StoreUnavailableError)
+    t.match((failed as Error).message, new RegExp(`a transaction kept meeting changes by others; gave up after ${TRANSACTION_TRIES} tries$`))
+    t.equal(runs, TRANSACTION_TRIES)
+    t.equal(await c.get('k'), TRANSACTION_TRIES, 'its writes never stored')
   })
 
   t.test(`${name}: counters start at 0, add atomically, can be set`, async (t) => {

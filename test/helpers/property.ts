@@ -166,6 +166,23 @@ function watchedStore (now: () => number): { store: Store, watch: Watch } {
         clear: () => { wrote(`clear ${name}`); return l.clear() }
       }
     },
+    // Counted once stored: the writes of a run that met a change, or threw, are not.
+    async atomically (step) {
+      let staged: string[] = []
+      const result = await inner.atomically(async (tx) => {
+        staged = []
+        return step({
+          get: (name, key) => tx.get(name, key),
+          items: (name) => tx.items(name),
+          put (name, key, value, at) { staged.push(`put ${name} ${key}`); tx.put(name, key, value, at) },
+          delete (name, key) { staged.push(`delete ${name} ${key}`); tx.delete(name, key) },
+          push (name, maxLength, item, options) { staged.push(`push ${name}`); tx.push(name, maxLength, item, options) },
+          clear (name) { staged.push(`clear ${name}`); tx.clear(name) }
+        })
+      })
+      for (const what of staged) wrote(what)
+      return result
+    },
     withLock: (name, fn) => inner.withLock(name, fn),
     ping: () => inner.ping(),
     sweep: () => inner.sweep(),

@@ -45,6 +45,6 @@ t.test('the CLI names the Redis store it uses, never its password', async (t) =>
   const result = await runCli(['--port', '0', '--store', url, '--store-prefix', prefix], { LOG_LEVEL: 'silent' }, { out: (line) => out.push(line), err: (line) => out.push(line) })
   t.teardown(() => result.close?.())
   t.equal(result.code, 0)
-  t.equal(out.at(-1), `  store: ${redis.url}, keys under ${prefix}: (shared with every replica using them)`)
+  t.equal(out.at(-1), `  store: ${redis.url}, keys under {${prefix}}: (shared with every replica using them)`)
   t.notMatch(out.join('\n'), /hunter2/)
 })

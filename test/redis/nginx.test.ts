@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -69,15 +69,29 @@ http {
 
 interface Nginx { url: string, stderr: () => string, stop: () => Promise<void> }
 
-async function accepts (port: number): Promise<boolean> {
+/**
+ * True when nginx answers on `port` itself: a request without Host, which nginx rejects without
+ * passing it on (a replica bound there would answer without "Server: nginx", and log it).
+ */
+async function nginxAnswers (port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port })
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => resolve(false))
+    let reply = ''
+    const done = (answer: boolean): void => {
+      socket.destroy()
+      clearTimeout(timer)
+      resolve(answer)
+    }
+    const timer = setTimeout(() => done(false), 1000)
+    socket.on('connect', () => socket.write('GET / HTTP/1.1\r\nConnection: close\r\n\r\n'))
+    socket.on('data', (data) => { reply += String(data) })
+    socket.on('end', () => done(/^HTTP\/1\.1 400 [^\r]*\r\n(?:[^\r]+\r\n)*Server: nginx/i.test(reply)))
+    socket.on('error', () => done(false))
   })
 }
 
-async function startNginx (binary: string, dir: string, replicaPorts: number[], port: number): Promise<Nginx> {
+/** nginx on `port`, once it answers there itself; undefined when it could not bind the port (another process took it). */
+async function startNginx (binary: string, dir: string, replicaPorts: number[], port: number): Promise<Nginx | undefined> {
   const serverConf = join(dir, 'freedom-id.conf')
   await writeFile(serverConf, localConf(await readFile(EXAMPLE_CONF, 'utf8'), replicaPorts, port))
   await writeFile(join(dir, 'nginx.conf'), mainConf(dir, serverConf))
@@ -97,10 +111,11 @@ async function startNginx (binary: string, dir: string, replicaPorts: number[], 
   }
   const deadline = Date.now() + 5000
   while (Date.now() < deadline && alive()) {
-    if (await accepts(port)) return { url: `http://127.0.0.1:${port}`, stderr: () => stderr, stop }
+    if (await nginxAnswers(port)) return { url: `http://127.0.0.1:${port}`, stderr: () => stderr, stop }
     await sleep(20)
   }
   await stop()
+  if (/bind\(\) to 127\.0\.0\.1:\d+ failed \(98: Address already in use\)/.test(stderr)) return undefined
   throw new Error(`nginx did not listen on 127.0.0.1:${port}; its stderr:\n${stderr}`)
 }
 
@@ -140,29 +155,47 @@ async function loggedRequests (run: Spawned, count: number): Promise<string[]> {
   return read()
 }
 
+const NGINX_TRIES = 5
+
+/**
+ * Two replicas on Redis behind nginx. nginx's port must be known before it starts (the replicas'
+ * PUBLIC_URL), so it is picked free and may be taken meanwhile, by a replica among others: then
+ * everything starts again on another port, NGINX_TRIES times at most.
+ */
+async function startBalanced (t: Test, redisUrl: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'fid-nginx-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  for (let tries = 0; tries < NGINX_TRIES; tries++) {
+    const nginxPort = await freePort()
+    const prefix = uniquePrefix('nginx')
+    const replicas = await Promise.all([0, 1].map(async () => {
+      const run = spawnMain([], { PORT: '0', LOG_LEVEL: 'info', STORE: redisUrl, STORE_PREFIX: prefix, PUBLIC_URL: `http://127.0.0.1:${nginxPort}`, SEED, CLOCK })
+      const stop = async () => {
+        run.child.kill('SIGKILL')
+        await run.exited
+      }
+      t.teardown(stop)
+      const url = await listeningUrl(run)
+      return { run, url, address: new URL(url).host, stop }
+    }))
+    const nginx = await startNginx(NGINX!, dir, replicas.map((replica) => Number(new URL(replica.url).port)), nginxPort)
+    if (nginx !== undefined) {
+      t.teardown(() => nginx.stop())
+      return { nginx, replicas, nginxPort }
+    }
+    await Promise.all(replicas.map((replica) => replica.stop()))
+  }
+  throw new Error(`nginx could not bind a port in ${NGINX_TRIES} tries`)
+}
+
 t.test('the compose example\'s nginx.conf in front of two replicas on Redis', {
   skip: NGINX === undefined ? 'nginx is not installed (apt-get install nginx-light); CI installs it' : false
 }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'fid-nginx-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
   const redis = await startRedis()
   t.teardown(() => redis.stop())
-  const nginxPort = await freePort()
+  const { nginx, replicas, nginxPort } = await startBalanced(t, redis.url)
   const publicUrl = `http://127.0.0.1:${nginxPort}`
-
-  const prefix = uniquePrefix('nginx')
-  const replicas = await Promise.all([0, 1].map(async () => {
-    const run = spawnMain([], { PORT: '0', LOG_LEVEL: 'info', STORE: redis.url, STORE_PREFIX: prefix, PUBLIC_URL: publicUrl, SEED, CLOCK })
-    t.teardown(async () => {
-      run.child.kill('SIGKILL')
-      await run.exited
-    })
-    const url = await listeningUrl(run)
-    return { run, url, address: new URL(url).host }
-  }))
   const [a, b] = replicas as [typeof replicas[0], typeof replicas[0]]
-  const nginx = await startNginx(NGINX!, dir, replicas.map((replica) => Number(new URL(replica.url).port)), nginxPort)
-  t.teardown(() => nginx.stop())
   t.equal(nginx.url, publicUrl)
   // One sandbox on its own, in memory, given the same requests: what the pair behind nginx must answer.
   const reference = await startSandbox({ seed: SEED, clock: CLOCK, publicUrl, logLevel: 'silent' })

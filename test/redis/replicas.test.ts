@@ -146,7 +146,7 @@ t.test('Redis lost while running: 503 in the envelope, /ready fails, /health sta
   const [a] = await replicas(t, redis, 1)
   // The banner's later lines may come in a later chunk than the URL.
   await printed(a!.run, /\n {2}store: .*\n/)
-  t.match(a!.run.stdout(), new RegExp(`\\n {2}store: redis://127\\.0\\.0\\.1:${redis.port}/0, keys under replicas-\\d+-\\d+: \\(shared with every replica using them\\)\\n`))
+  t.match(a!.run.stdout(), new RegExp(`\\n {2}store: redis://127\\.0\\.0\\.1:${redis.port}/0, keys under \\{replicas-\\d+-\\d+\\}: \\(shared with every replica using them\\)\\n`))
   t.equal((await fetch(`${a!.url}/ready`)).status, 200)
 
   await redis.stop()

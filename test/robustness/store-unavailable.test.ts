@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type ListOptions, type Store } from '../../src/domain/store.js'
+import { createMemoryStore, StoreUnavailableError, type CollectionOptions, type ListOptions, type Store, type Transaction } from '../../src/domain/store.js'
 import { CLOCK, DEMO_AUTH, testApp } from '../helpers/app.js'
 import { AIGERIM, approve, authorize, exchange, signIn, userData } from '../helpers/flow.js'
 
@@ -33,6 +33,12 @@ function switchableStore (): { store: Store, set(down: boolean): void } {
       const l = inner.timeLine(name)
       return { get: guard(l.get), change: guard(l.change), clear: guard(l.clear) }
     },
+    // Reads fail while down, and so does the commit (a step that ends while down writes nothing).
+    atomically: guard((step) => inner.atomically(async (tx) => {
+      const result = await step({ ...tx, get: guard(tx.get) as Transaction['get'], items: guard(tx.items) as Transaction['items'] })
+      await guard(async () => {})()
+      return result
+    })),
     withLock: guard((name, fn) => inner.withLock(name, fn)),
     ping: guard(inner.ping),
     sweep: guard(inner.sweep),

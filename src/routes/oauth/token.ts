@@ -26,7 +26,7 @@ const reply = (record: TokenRecord) => ({
 })
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { clients, codes, tokens, tracks } = app.sandbox
+  const { clients, login, tokens } = app.sandbox
   app.addHook('onSend', async (_request, reply) => { reply.header('cache-control', 'no-store') })
 
   app.post('/api/v1/oauth/token', {
@@ -39,12 +39,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const code = await codes.redeem(request.body.authorization_code, request.client!.client_id)
-    if (code === undefined) throw new ProviderError('invalidAuthorizationCode')
-    request.trackId = code.track_id
-    const record = await tokens.issue({ client_id: code.client_id, user_id: code.user_id, track_id: code.track_id, grants: code.grants })
-    const track = await tracks.find(code.track_id)
-    if (track !== undefined) await tracks.save({ ...track, state: 'exchanged' })
+    const exchanged = await login.exchange(request.body.authorization_code, request.client!.client_id, 'oauth2')
+    if (exchanged === undefined) throw new ProviderError('invalidAuthorizationCode')
+    request.trackId = exchanged.code.track_id
+    const record = exchanged.pair
     return reply(record)
   })
 
@@ -56,7 +54,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 401: ErrorEnvelope }
     }
   }, async (request) => {
-    const record = await tokens.refresh(bearerToken(request))
+    const record = await tokens.refresh(bearerToken(request), 'oauth2')
     if (record === undefined) throw invalidToken()
     request.client = clients.get(record.client_id)
     request.trackId = record.track_id

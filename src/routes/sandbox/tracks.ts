@@ -87,8 +87,7 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { track_id: trackId } = request.params
     request.trackId = trackId
     try {
-      const signedIn = await login.signIn(trackId, { userId: request.body.user })
-      return { redirect_uri: signedIn.redirect ?? await login.consent(trackId, 'allow', request.body.grants) }
+      return { redirect_uri: await login.approve(trackId, request.body.user, request.body.grants) }
     } catch (error) {
       throw await inControlTerms(error, login, trackId, request.body.user)
     }

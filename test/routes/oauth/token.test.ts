@@ -1,6 +1,7 @@
 import t from 'tap'
 import { DEMO, DEMO_AUTH, INVALID_TOKEN, KITAP_AUTH, NO_TOKEN, basic, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, authorize, exchange, refresh, signIn, consent, userData } from '../../helpers/flow.js'
+import { codeGrant, oidcApprove, oidcToken } from '../../helpers/oidc.js'
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const TOKEN = /^[A-Za-z0-9]{128}$/
@@ -140,4 +141,19 @@ t.test('ERROR_STATUS=200 for the code errors too', async (t) => {
   const res = await exchange(app, 'nope')
   t.equal(res.statusCode, 200)
   t.same(res.json(), INVALID_CODE)
+})
+
+t.test('refresh: a refresh token of the OIDC flow is unknown here; it refreshes only at the OIDC token endpoint', async (t) => {
+  const { app } = await testApp(t)
+  const { code } = await oidcApprove(app)
+  const pair = (await oidcToken(app, { body: codeGrant(code) })).json()
+  const refused = await refresh(app, pair.refresh_token)
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.headers['www-authenticate'], INVALID_TOKEN, 'as for an unknown refresh token')
+  t.same(refused.json(), UNAUTHENTICATED)
+  const rotated = await oidcToken(app, { body: { grant_type: 'refresh_token', refresh_token: pair.refresh_token } })
+  t.equal(rotated.statusCode, 200, 'untouched: the OIDC endpoint, with the client\'s credentials, still refreshes it')
+  const next = rotated.json()
+  t.equal((await refresh(app, next.refresh_token)).statusCode, 401, 'its successor is of the OIDC flow too')
+  t.equal((await oidcToken(app, { body: { grant_type: 'refresh_token', refresh_token: next.refresh_token } })).statusCode, 200)
 })

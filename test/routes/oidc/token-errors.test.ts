@@ -185,7 +185,11 @@ t.test('a store that fails is not the client\'s fault: 503 in the envelope, as e
     collection<T>(name: string, options?: CollectionOptions) {
       const collection = memory.collection<T>(name, options)
       return { ...collection, get: async (key: string) => { if (unplugged) throw new StoreUnavailableError('the test pulled the plug'); return collection.get(key) } }
-    }
+    },
+    atomically: (step) => memory.atomically((tx) => step({
+      ...tx,
+      get: async (name, key) => { if (unplugged) throw new StoreUnavailableError('the test pulled the plug'); return tx.get(name, key) }
+    }))
   }
   const { app } = await testApp(t, {}, undefined, { store })
   const { code } = await oidcApprove(app)

@@ -109,8 +109,11 @@ t.test('refresh_token grant: rotation and a fresh id_token without nonce', async
   const post = await oidcToken(app, { authorization: null, body: { grant_type: 'refresh_token', refresh_token: second.refresh_token, client_id: DEMO.id, client_secret: DEMO.secret } })
   t.equal(post.statusCode, 200, 'which left it alive for its own client')
 
+  // No client authentication at the OAuth2 PATCH: an OIDC refresh token is unknown there, and left alive.
   const oauth2 = await refresh(app, post.json().refresh_token)
-  t.equal(oauth2.statusCode, 200, 'the OAuth2 PATCH refresh takes an OIDC refresh token too')
+  t.equal(oauth2.statusCode, 401, 'the OAuth2 PATCH refresh does not take an OIDC refresh token')
+  t.same(oauth2.json(), { error: { message: 'Unauthenticated.', code: 100401 } })
+  t.equal((await oidcToken(app, { body: { grant_type: 'refresh_token', refresh_token: post.json().refresh_token } })).statusCode, 200)
 })
 
 t.test('codes: single use and CODE_TTL; PKCE and a registered redirect_uri bind them', async (t) => {

@@ -92,7 +92,11 @@ t.test('a failure that is no login failure passes through: the store lost is a 5
     collection<T> (name: string, options?: CollectionOptions) {
       const collection = inner.collection<T>(name, options)
       return name !== 'tracks' ? collection : { ...collection, get: async () => { throw new StoreUnavailableError('the store cannot be reached') } }
-    }
+    },
+    atomically: (step) => inner.atomically((tx) => step({
+      ...tx,
+      get: async (name, key) => { if (name === 'tracks') throw new StoreUnavailableError('the store cannot be reached'); return tx.get(name, key) }
+    }))
   }
   const { app } = await testApp(t, {}, undefined, { store })
   for (const url of ['/__sandbox/tracks/nope/approve', '/__sandbox/tracks/nope/deny']) {
