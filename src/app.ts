@@ -101,7 +101,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   const users = createUserDirectory(fixtures.users, store)
   const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
-  const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl })
+  const journal = createJournal({ store, enabled: config.journal === 'on' })
+  const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const context: SandboxContext = {
     config,
     clock,
@@ -111,11 +112,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     users,
     tracks,
     codes,
-    tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl }),
+    tokens: createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history }),
     login: createLoginFlow({ tracks, users, codes, clock }),
     signInSessions: createSignInSessions({ store, clock, ids }),
     kyc: createKycService({ store, clock }),
-    journal: createJournal({ store, enabled: config.journal === 'on' }),
+    journal,
     faults: createFaultQueue({ store }),
     deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
     idTokens: createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl }),

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js'
 import type { Grant } from './grants.js'
+import { fingerprint, type History } from './history.js'
 import type { Ids } from './ids.js'
 import type { Store } from './store.js'
 
@@ -40,7 +41,7 @@ export interface CodeService {
   redeem(code: string, clientId: string, flow?: CodeFlow): Promise<CodeRecord | undefined>
 }
 
-export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): CodeService {
+export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number, history?: History }): CodeService {
   const codes = deps.store.collection<CodeRecord>('codes')
   const find: CodeService['find'] = async (code, clientId, flow = 'oauth2') => {
     const record = await codes.get(code)
@@ -60,6 +61,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
       }
       if (input.oidc !== undefined) record.oidc = input.oidc
       await codes.put(record.code, record, record.expires_at)
+      await deps.history?.note({ kind: 'code', ref: fingerprint(code), client_id: record.client_id, track_id: record.track_id, ...(record.oidc === undefined ? {} : { oidc: true }), at: deps.clock.now(), expires_at: record.expires_at })
       return record
     },
     find,

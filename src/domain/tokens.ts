@@ -1,5 +1,6 @@
 import { addCalendarMonth, type Clock } from './clock.js'
 import type { Grant } from './grants.js'
+import { fingerprint, type History } from './history.js'
 import type { Ids } from './ids.js'
 import type { Store } from './store.js'
 
@@ -45,7 +46,7 @@ export interface TokenLifetimes {
   refreshTtlSeconds: number | undefined
 }
 
-export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
+export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids, history?: History } & TokenLifetimes): TokenService {
   const access = deps.store.collection<TokenRecord>('access_tokens')
   const refresh = deps.store.collection<TokenRecord>('refresh_tokens')
   // The pairs issued to each user, so a logout can find them: one bounded list per user, so an
@@ -76,6 +77,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     await access.put(record.access_token, record, record.access_expires_at)
     await refresh.put(record.refresh_token, record, record.refresh_expires_at)
     await session(record.user_id).push(record)
+    await deps.history?.note({ kind: 'pair', ref: fingerprint(refreshToken), access_ref: fingerprint(accessToken), client_id: record.client_id, track_id: record.track_id, token_id: id, at: now, expires_at: record.access_expires_at })
     return record
   }
 
@@ -84,6 +86,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     async refresh (refreshToken, grants) {
       const old = await refresh.take(refreshToken)
       if (old === undefined) return undefined
+      await deps.history?.note({ kind: 'rotated', ref: fingerprint(refreshToken), client_id: old.client_id, track_id: old.track_id, token_id: old.id, at: deps.clock.now(), expires_at: old.access_expires_at })
       return issue({ client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time })
     },
     findAccess: (accessToken) => access.get(accessToken),

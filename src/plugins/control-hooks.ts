@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { Fault } from '../domain/faults.js'
 import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../domain/journal.js'
 import { ERRORS, envelope } from '../errors.js'
+import { factsOf } from './journal-facts.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +40,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   const arrived = new WeakMap<FastifyRequest, number>()
   const responses = new WeakMap<FastifyRequest, unknown>()
 
-  const record = (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
+  const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
     time: new Date(arrived.get(request)!).toISOString(),
     method: request.method,
     path: pathOf(request),
@@ -50,7 +51,8 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     track_id: journalTrackId(request.trackId, (request.query as { track_id?: unknown }).track_id, (request.body as { track_id?: unknown } | undefined)?.track_id),
     request: { headers: redactHeaders(request.headers), body: journalBody(request.body) },
     response: { body: responseBody },
-    fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop }
+    fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop },
+    facts: await factsOf(request, routeOf(request), status, app.sandbox)
   })
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
