@@ -11,6 +11,8 @@ import { localCounter, type Counter } from './store.js'
 export interface Clock {
   /** Milliseconds since the epoch, on the sandbox's time line. */
   now(): number
+  /** Real milliseconds since the epoch, whatever the sandbox clock shows: how fast a client retries is judged by it. */
+  real(): number
   /** True when the clock stands still until it is set or advanced. */
   readonly frozen: boolean
   set(instantMs: number): Promise<void>
@@ -30,6 +32,7 @@ export function createClock (start?: Date, options: { offset?: Counter, realNow?
   return {
     get frozen () { return startMs !== undefined },
     now: () => base() + offset,
+    real: realNow,
     async set (instantMs) {
       const next = instantMs - base()
       await shared.set(next)

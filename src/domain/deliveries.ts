@@ -37,6 +37,8 @@ export const DeliverySchema = Type.Object({
 export type Delivery = Static<typeof DeliverySchema>
 
 export interface Deliveries {
+  /** Timeout, attempts and backoff of every delivery. */
+  readonly policy: DeliveryPolicy
   /** Starts delivering in the background and answers at once; the outcome lands in the list. */
   send(input: Pick<Delivery, 'target' | 'body' | 'client_id' | 'user_id'>): Promise<Delivery>
   list(): Promise<Delivery[]>
@@ -94,6 +96,7 @@ export function createDeliveries (deps: { store: Store, clock: Clock, policy?: D
   }
 
   return {
+    policy,
     async send (input) {
       const delivery: Delivery = { id: await ids.add(1), ...input, outcome: 'pending', attempts: [] }
       await list.push(delivery)

@@ -30,6 +30,7 @@ export type JournalFacts = Static<typeof JournalFactsSchema>
 export const JournalEntrySchema = Type.Object({
   id: Type.Integer({ description: 'Increases by one per recorded request' }),
   time: Type.String({ description: 'When the request arrived, sandbox clock, ISO 8601' }),
+  real_time: Type.String({ description: 'When it arrived by the real clock, ISO 8601 (CLOCK may hold the sandbox clock still): retries are timed by it' }),
   method: Type.String(),
   path: Type.String(),
   query: Type.Record(Type.String(), Type.Unknown()),
@@ -39,7 +40,7 @@ export const JournalEntrySchema = Type.Object({
   track_id: Type.Optional(Type.String()),
   request: Type.Object({
     headers: Type.Record(Type.String(), Type.String(), { description: 'Authorization and Cookie values are redacted' }),
-    body: Type.Optional(Type.Unknown({ description: `Parsed; password, client_secret and code_verifier redacted; over ${JOURNAL_BODY_LIMIT / 1024} KiB of JSON, its text cut there and ended with …` }))
+    body: Type.Optional(Type.Unknown({ description: `Parsed; password, client_secret, code_verifier, access_token and refresh_token redacted; over ${JOURNAL_BODY_LIMIT / 1024} KiB of JSON, its text cut there and ended with …` }))
   }),
   response: Type.Object({ body: Type.Optional(Type.Unknown({ description: `Parsed JSON, or the text; over ${JOURNAL_BODY_LIMIT / 1024} KiB, the text cut there and ended with …` })) }),
   fault: Type.Optional(Type.Object({ id: Type.Integer(), status: Type.Optional(Type.Integer()), delay_ms: Type.Optional(Type.Integer()), drop: Type.Optional(Type.Boolean()) })),
@@ -70,7 +71,7 @@ export interface Journal {
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
-const SECRET_FIELDS = new Set(['password', 'client_secret', 'code_verifier'])
+const SECRET_FIELDS = new Set(['password', 'client_secret', 'code_verifier', 'access_token', 'refresh_token'])
 
 /** Header values as strings; credentials keep only their scheme (`Basic [redacted]`). */
 export function redactHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string> {

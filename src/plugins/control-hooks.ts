@@ -37,11 +37,12 @@ function parsedResponse (payload: unknown, contentType: unknown): unknown {
 /** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
 async function controlHooks (app: FastifyInstance): Promise<void> {
   const { faults, journal, clock } = app.sandbox
-  const arrived = new WeakMap<FastifyRequest, number>()
+  const arrived = new WeakMap<FastifyRequest, { sandbox: number, real: number }>()
   const responses = new WeakMap<FastifyRequest, unknown>()
 
   const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
-    time: new Date(arrived.get(request)!).toISOString(),
+    time: new Date(arrived.get(request)!.sandbox).toISOString(),
+    real_time: new Date(arrived.get(request)!.real).toISOString(),
     method: request.method,
     path: pathOf(request),
     query: request.query as Record<string, unknown>,
@@ -58,7 +59,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!journal.enabled && faults.idle()) return
     if (UNTOUCHED.test(routeOf(request))) return
-    if (journal.enabled) arrived.set(request, clock.now())
+    if (journal.enabled) arrived.set(request, { sandbox: clock.now(), real: clock.real() })
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
     request.fault = fault

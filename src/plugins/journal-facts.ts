@@ -2,8 +2,10 @@ import type { FastifyRequest } from 'fastify'
 import type { SandboxContext } from '../context.js'
 import type { CredentialVerdict } from '../domain/history.js'
 import type { JournalFacts } from '../domain/journal.js'
+import { OIDC_TOKEN_PATHS } from '../routes/oidc/token.js'
 
-const CODE_ENDPOINTS: Record<string, boolean> = { '/api/v1/oauth/token': false, '/api/v1/oidc/token': true }
+/** The token endpoints that redeem codes: true for OIDC's. */
+const CODE_ENDPOINTS: Record<string, boolean> = { '/api/v1/oauth/token': false, ...Object.fromEntries(OIDC_TOKEN_PATHS.map((path) => [path, true])) }
 
 /** What is wrong with the Authorization header of a request answered 401, if anything the docs could have caused. */
 export function authorizationFact (header: string | undefined, body: unknown): JournalFacts['authorization'] {
@@ -25,6 +27,19 @@ function basicClient (header: string, sandbox: SandboxContext): string | undefin
   const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header)
   const id = match === null ? undefined : Buffer.from(match[1]!, 'base64').toString('utf8').split(':', 1)[0]
   return id === undefined ? undefined : sandbox.clients.get(id)?.client_id
+}
+
+/** The client of a token sent under another scheme (`Beareer <token>`, copied from the docs). */
+async function anySchemeClient (header: string, sandbox: SandboxContext): Promise<string | undefined> {
+  const token = /^\S+\s+(\S+)\s*$/.exec(header)?.[1]
+  return token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
+}
+
+/** The client a body names (CLIENT_ID, as some doc pages send it), known clients only. */
+function bodyClient (body: unknown, sandbox: SandboxContext): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined
+  const id = Object.entries(body).find(([key]) => key.toLowerCase() === 'client_id')?.[1]
+  return typeof id === 'string' ? sandbox.clients.get(id)?.client_id : undefined
 }
 
 const stringField = (body: unknown, name: string): string | undefined => {
@@ -60,8 +75,11 @@ async function verdictOf (request: FastifyRequest, route: string, sandbox: Sandb
  * Nothing is worked out for a request that succeeded without a fault.
  */
 export async function factsOf (request: FastifyRequest, route: string, status: number, sandbox: SandboxContext): Promise<JournalFacts | undefined> {
-  const refused = request.fault === undefined && status >= 400 && status < 500
-  if (!refused && request.fault === undefined) return undefined
+  // A fault's own status or dropped connection is no verdict on the request; a delay lets the route answer.
+  const fault = request.fault
+  const faulted = fault !== undefined && (fault.status !== undefined || fault.drop === true)
+  const refused = !faulted && status >= 400 && status < 500
+  if (!refused && fault === undefined) return undefined
   const facts: JournalFacts = {}
   const header = request.headers.authorization
   let owner: string | undefined
@@ -74,12 +92,12 @@ export async function factsOf (request: FastifyRequest, route: string, status: n
       facts.credential_track_id = verdict.event.track_id
       owner = verdict.event.client_id
     }
-  } else {
+  } else if (request.client === undefined) {
     // A fault answered before authentication: whose request it was, from its credentials.
     const token = bearerOf(request)
     owner = token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
   }
-  owner ??= header === undefined ? undefined : basicClient(header, sandbox)
+  owner ??= header === undefined ? bodyClient(request.body, sandbox) : basicClient(header, sandbox) ?? await anySchemeClient(header, sandbox)
   if (request.client === undefined && owner !== undefined) facts.client_id = owner
   for (const key of Object.keys(facts) as Array<keyof JournalFacts>) if (facts[key] === undefined) delete facts[key]
   return Object.keys(facts).length === 0 ? undefined : facts
