@@ -10,6 +10,7 @@ export { SandboxControlError, type ClockState, type JournalFilter, type SandboxC
 export type { Delivery } from './domain/deliveries.js'
 export type { Fault, FaultInput } from './domain/faults.js'
 export type { JournalEntry } from './domain/journal.js'
+export type { Finding, Report } from './domain/report/types.js'
 export type { Track } from './domain/tracks.js'
 
 /** A running sandbox: where it is, how to stop it, and every control route as a typed method. */

@@ -7,6 +7,9 @@ import { ReportSchema } from '../../domain/report/types.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { REPORT_CSP, reportPage } from '../../views/report.js'
 
+/** `error=2, warning=0, notice=1`: the summary of the report, whatever its format. */
+export const FINDINGS_HEADER = 'x-sandbox-findings'
+
 const FIELD = `(${USER_FIELDS.join('|')})`
 
 export const ReportQuerySchema = Type.Object({
@@ -32,7 +35,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { format = 'json', expect } = request.query
     const report = await integrationReport({ journal, deliveries, clients, now: () => clock.now() }, expect?.split(',') ?? [])
-    reply.header('cache-control', 'no-store')
+    // The counts in a header too, so a caller of the JUnit or HTML form knows whether to fail.
+    reply.header('cache-control', 'no-store').header(FINDINGS_HEADER, Object.entries(report.summary).map(([severity, n]) => `${severity}=${n}`).join(', '))
     if (format === 'junit') return reply.type('application/xml; charset=utf-8').serializer((x) => x as string).send(reportJunit(report))
     if (format === 'html') return reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_CSP).serializer((x) => x as string).send(reportPage(report))
     return report
