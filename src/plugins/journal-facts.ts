@@ -35,6 +35,12 @@ async function anySchemeClient (header: string, sandbox: SandboxContext): Promis
   return token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
 }
 
+/** The client of a refresh token sent in a body (where Freedom ID does not read it). */
+async function bodyTokenClient (body: unknown, sandbox: SandboxContext): Promise<string | undefined> {
+  const token = stringField(body, 'refresh_token')
+  return token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
+}
+
 /** The client a body names (CLIENT_ID, as some doc pages send it), known clients only. */
 function bodyClient (body: unknown, sandbox: SandboxContext): string | undefined {
   if (body === null || typeof body !== 'object') return undefined
@@ -97,7 +103,7 @@ export async function factsOf (request: FastifyRequest, route: string, status: n
     const token = bearerOf(request)
     owner = token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
   }
-  owner ??= header === undefined ? bodyClient(request.body, sandbox) : basicClient(header, sandbox) ?? await anySchemeClient(header, sandbox)
+  owner ??= header === undefined ? bodyClient(request.body, sandbox) ?? await bodyTokenClient(request.body, sandbox) : basicClient(header, sandbox) ?? await anySchemeClient(header, sandbox)
   if (request.client === undefined && owner !== undefined) facts.client_id = owner
   for (const key of Object.keys(facts) as Array<keyof JournalFacts>) if (facts[key] === undefined) delete facts[key]
   return Object.keys(facts).length === 0 ? undefined : facts

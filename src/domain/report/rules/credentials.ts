@@ -18,7 +18,7 @@ export const basicPercentEncoded: Rule = {
   title: 'Basic credentials were percent-encoded',
   why: 'Freedom ID checks `Authorization: Basic base64(client_id:client_secret)` of the raw values. Some HTTP clients form-encode them first (RFC 6749 section 2.3.1); a secret with a special character then no longer matches and every server call answers 401.',
   fix: 'Base64 the raw `client_id:client_secret`, without percent-encoding either part.',
-  evaluate: (s) => perRequest(s.requests, authorizationWas('basic_percent_encoded'), (r) => `${describe(r)}: the Basic credentials held percent-escapes`)
+  evaluate: (s) => perRequest(s.requests, authorizationWas('basic_percent_encoded'), (r) => `${describe(r)}: the Basic credentials held percent-escapes`, true)
 }
 
 export const credentialsInBody: Rule = {
@@ -37,7 +37,7 @@ export const beareer: Rule = {
   title: 'The Authorization scheme was spelled "Beareer"',
   why: 'The Russian Freedom ID guide writes `Authorization: Beareer <token>`; it is a typo. The scheme is Bearer, and a copied "Beareer" answers 401.',
   fix: 'Write `Authorization: Bearer <token>`.',
-  evaluate: (s) => perRequest(s.requests, authorizationWas('beareer'), (r) => `${describe(r)}: it used the scheme "Beareer"`)
+  evaluate: (s) => perRequest(s.requests, authorizationWas('beareer'), (r) => `${describe(r)}: it used the scheme "Beareer"`, true)
 }
 
 export const authorizationMalformed: Rule = {
@@ -46,7 +46,7 @@ export const authorizationMalformed: Rule = {
   title: 'The Authorization header was malformed',
   why: 'Freedom ID expects `Basic base64(client_id:client_secret)` on the server calls and `Bearer <token>` on the token ones; anything else (no colon, not base64, another scheme) answers 401.',
   fix: 'Build the header with your HTTP client\'s Basic (or Bearer) support rather than by hand.',
-  evaluate: (s) => perRequest(s.requests, authorizationWas('basic_malformed', 'other_scheme'), (r) => `${describe(r)}: its Authorization header was neither valid Basic nor Bearer`)
+  evaluate: (s) => perRequest(s.requests, authorizationWas('basic_malformed', 'other_scheme'), (r) => `${describe(r)}: its Authorization header was neither valid Basic nor Bearer`, true)
 }
 
 export const credentialRules = [basicPercentEncoded, credentialsInBody, beareer, authorizationMalformed]

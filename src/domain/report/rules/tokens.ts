@@ -38,7 +38,7 @@ export const refreshTokenInBody: Rule = {
   title: 'A refresh token was sent in a body instead of the Authorization header',
   why: 'Freedom ID\'s refresh is PATCH /api/v1/oauth/token with `Authorization: Bearer <refresh_token>` and no body (not RFC 6749\'s grant_type=refresh_token form): a token in the body is not read, and the call answers 401 (or 422 on POST).',
   fix: 'Send the refresh token as `Authorization: Bearer <refresh_token>` on a PATCH with no body.',
-  evaluate: (s) => perRequest(s.requests, (r) => r.entry.path === OAUTH_TOKEN && hasBodyKey(r.entry, 'refresh_token'), (r) => `${describe(r)}: its body carried refresh_token`)
+  evaluate: (s) => perRequest(s.requests, (r) => r.entry.path === OAUTH_TOKEN && hasBodyKey(r.entry, 'refresh_token'), (r) => `${describe(r)}: its body carried refresh_token`, true)
 }
 
 export const tokenRules = [refreshTokenRotated, accessTokenExpired, userDataWithRefreshToken, refreshTokenInBody]
