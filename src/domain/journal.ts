@@ -22,6 +22,7 @@ export const JournalFactsSchema = Type.Object({
   client_id: Type.Optional(Type.String({ description: 'The client the refused credential belonged to, when the request authenticated as none' })),
   credential: Type.Optional(Type.Union(CREDENTIAL_FACTS.map((f) => Type.Literal(f)), { description: 'Why the Bearer token or code was refused' })),
   credential_track_id: Type.Optional(Type.String({ description: 'The track the refused credential was issued for' })),
+  aborted: Type.Optional(Type.Literal(true, { description: 'The client closed the connection before the answer (its timeout); status is then 0' })),
   authorization: Type.Optional(Type.Union(AUTHORIZATION_FACTS.map((f) => Type.Literal(f)), { description: 'What was wrong with the Authorization header' }))
 })
 

@@ -12,6 +12,8 @@ declare module 'fastify' {
     trackId?: string
     /** The fault this request was given, if any. */
     fault?: Fault
+    /** The client closed the connection before the answer. */
+    aborted?: true
   }
 }
 
@@ -37,7 +39,7 @@ function parsedResponse (payload: unknown, contentType: unknown): unknown {
 /** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
 async function controlHooks (app: FastifyInstance): Promise<void> {
   const { faults, journal, clock } = app.sandbox
-  const arrived = new WeakMap<FastifyRequest, { sandbox: number, real: number }>()
+  const arrived = new WeakMap<FastifyRequest, { sandbox: number, real: number, started: number }>()
   const responses = new WeakMap<FastifyRequest, unknown>()
 
   const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
@@ -59,13 +61,17 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!journal.enabled && faults.idle()) return
     if (UNTOUCHED.test(routeOf(request))) return
-    if (journal.enabled) arrived.set(request, { sandbox: clock.now(), real: clock.real() })
+    if (journal.enabled) arrived.set(request, { sandbox: clock.now(), real: clock.real(), started: performance.now() })
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
     request.fault = fault
     if (fault.delay_ms !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delay_ms))
     if (fault.drop === true) {
-      if (journal.enabled) await record(request, 0, reply.elapsedTime, undefined)
+      if (journal.enabled) {
+        await record(request, 0, reply.elapsedTime, undefined)
+        // Recorded as dropped: the connection's close is no client giving up.
+        arrived.delete(request)
+      }
       reply.hijack()
       request.raw.socket.destroy()
       return reply
@@ -80,6 +86,13 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   app.addHook('onSend', async (request, reply, payload) => {
     if (arrived.has(request)) responses.set(request, parsedResponse(payload, reply.getHeader('content-type')))
     return payload
+  })
+  // A client that gives up (its timeout, during a fault's delay) gets no answer and no onResponse: its entry is written now, status 0.
+  app.addHook('onRequestAbort', async (request) => {
+    if (!arrived.has(request)) return
+    request.aborted = true
+    await record(request, 0, performance.now() - arrived.get(request)!.started, undefined).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
+    arrived.delete(request)
   })
   app.addHook('onResponse', async (request, reply) => {
     // The answer has gone out: a journal the store cannot take (Redis lost) costs the entry, not the request.

@@ -85,8 +85,8 @@ export async function factsOf (request: FastifyRequest, route: string, status: n
   const fault = request.fault
   const faulted = fault !== undefined && (fault.status !== undefined || fault.drop === true)
   const refused = !faulted && status >= 400 && status < 500
-  if (!refused && fault === undefined) return undefined
-  const facts: JournalFacts = {}
+  if (!refused && fault === undefined && request.aborted !== true) return undefined
+  const facts: JournalFacts = request.aborted === true ? { aborted: true } : {}
   const header = request.headers.authorization
   let owner: string | undefined
   if (refused) {
