@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { RULES } from '../../../src/domain/report/rules/index.js'
 import { startSandbox } from '../../../src/index.js'
@@ -36,6 +37,12 @@ t.test('an empty sandbox: every rule listed, no client, no finding', async (t) =
   })
   t.equal(new Set(RULES.map((r) => r.id)).size, RULES.length, 'rule ids are unique')
   for (const rule of RULES) t.match(rule.id, /^[a-z0-9]+(-[a-z0-9]+)*$/, `${rule.id}: a stable kebab-case id`)
+})
+
+t.test('the docs list every rule with its severity and title, in order', async (t) => {
+  const page = await readFile(new URL('../../../docs/testing-your-integration.md', import.meta.url), 'utf8')
+  const rows = [...page.matchAll(/^\| `([a-z0-9-]+)` \| (\w+) \| (.+) \|$/gm)].map((m) => [m[1], m[2], m[3]])
+  t.same(rows, RULES.map((r) => [r.id, r.severity, r.title]))
 })
 
 t.test('JOURNAL=off: the report says there is nothing to go on', async (t) => {
