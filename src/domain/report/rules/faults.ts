@@ -1,4 +1,4 @@
-import { OAUTH_TOKEN, describe, groupBy, isTokenPost } from '../seen.js'
+import { OAUTH_TOKEN, describe, groupBy, isTokenPost, trackIds } from '../seen.js'
 import type { RawFinding, Rule, SeenRequest, Snapshot } from '../types.js'
 
 /** Retries of one call this close together (real time) are a storm. */
@@ -25,7 +25,7 @@ const finding = (fault: SeenRequest, summary: string, retries: SeenRequest[] = [
   client_id: fault.clientId!,
   summary,
   entries: [fault, ...retries].slice(0, 20),
-  track_ids: [...new Set([fault, ...retries].map((r) => r.entry.track_id).filter((t): t is string => t !== undefined))]
+  track_ids: trackIds([fault, ...retries])
 })
 
 const what = (r: SeenRequest): string => r.entry.fault?.drop === true ? 'a dropped connection' : r.entry.fault?.status === undefined ? `a ${r.entry.fault?.delay_ms} ms delay` : `an injected ${r.entry.fault.status}`

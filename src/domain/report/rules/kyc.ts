@@ -1,4 +1,4 @@
-import { GET_PROFILE, PROFILE_STATUS, bodyField, groupBy, queryString } from '../seen.js'
+import { GET_PROFILE, PROFILE_STATUS, bodyField, groupBy, queryString, trackIds } from '../seen.js'
 import type { RawFinding, Rule, SeenRequest } from '../types.js'
 
 /** This many status polls of one request within a second (real time) is too many. */
@@ -23,7 +23,7 @@ export const kycPolledTooFast: Rule = {
       while (polls[end]!.realAt - polls[start]!.realAt >= 1000) start++
       if (end - start + 1 >= POLLS_PER_SECOND) {
         const burst = polls.slice(start, end + 1)
-        return [{ client_id: polls[0]!.clientId!, summary: `The status of request ${requestId(polls[0]!)} was polled ${burst.length} times within a second (real time), ${polls.length} times in all`, entries: burst, track_ids: [...new Set(burst.flatMap((r) => r.entry.track_id ?? []))] }]
+        return [{ client_id: polls[0]!.clientId!, summary: `The status of request ${requestId(polls[0]!)} was polled ${burst.length} times within a second (real time), ${polls.length} times in all`, entries: burst, track_ids: trackIds(burst) }]
       }
     }
     return []
@@ -40,7 +40,7 @@ export const kycNeverPolled: Rule = {
     const polled = groupBy(s.requests.filter((r) => r.route === PROFILE_STATUS), key)
     return s.requests.filter((r) => r.route === GET_PROFILE && (r.entry.response.body as { status?: unknown } | undefined)?.status === 'accepted' && key(r) !== undefined)
       .filter((r) => !(polled.get(key(r)!) ?? []).some((p) => p.realAt >= r.realAt))
-      .map((r) => ({ client_id: r.clientId!, summary: `Request ${requestId(r)} was accepted (entry ${r.entry.id}, ${r.entry.time}) and its status was never asked for`, entries: [r], track_ids: r.entry.track_id === undefined ? [] : [r.entry.track_id] }))
+      .map((r) => ({ client_id: r.clientId!, summary: `Request ${requestId(r)} was accepted (entry ${r.entry.id}, ${r.entry.time}) and its status was never asked for`, entries: [r], track_ids: trackIds([r]) }))
   }
 }
 

@@ -1,9 +1,7 @@
-import { OPENID, groupBy, queryString } from '../seen.js'
+import { OPENID, groupBy, queryString, trackIds } from '../seen.js'
 import type { RawFinding, Rule, SeenRequest, Snapshot } from '../types.js'
 
 const started = (s: Snapshot): SeenRequest[] => s.requests.filter((r) => r.route === OPENID && r.entry.status < 400 && r.clientId !== undefined)
-
-const tracksOf = (list: SeenRequest[]): string[] => [...new Set(list.map((r) => r.entry.track_id).filter((t): t is string => t !== undefined))].slice(0, 20)
 
 export const oidcNoPkce: Rule = {
   id: 'oidc-no-pkce',
@@ -12,13 +10,14 @@ export const oidcNoPkce: Rule = {
   why: 'Freedom ID\'s /openid documentation lists no code_challenge, but a code without PKCE can be redeemed by whoever intercepts it (RFC 9700 asks every client to use PKCE); the sandbox supports S256, so a library that can send it should.',
   fix: 'Send code_challenge (S256) and code_challenge_method=S256 on /openid and the code_verifier on the token request; most OIDC libraries do it when told to.',
   evaluate: (s) => [...groupBy(started(s).filter((r) => queryString(r.entry, 'code_challenge') === undefined), (r) => r.clientId).entries()]
-    .map(([clientId, list]): RawFinding => ({ client_id: clientId, summary: `${list.length} /openid request(s) carried no code_challenge`, entries: list.slice(0, 20), track_ids: tracksOf(list) }))
+    .map(([clientId, list]): RawFinding => ({ client_id: clientId, summary: `${list.length} /openid request(s) carried no code_challenge`, entries: list.slice(0, 20), track_ids: trackIds(list) }))
 }
 
 const reused = (param: 'state' | 'nonce') => (s: Snapshot): RawFinding[] =>
-  [...groupBy(started(s), (r) => { const value = queryString(r.entry, param); return value === undefined ? undefined : `${r.clientId}\n${value}` }).values()]
-    .filter((list) => tracksOf(list).length > 1)
-    .map((list) => ({ client_id: list[0]!.clientId!, summary: `The same ${param} was sent on ${tracksOf(list).length} different sign-ins`, entries: list.slice(0, 20), track_ids: tracksOf(list) }))
+  // /openid answers 4xx without a state or a nonce: every sign-in started has both.
+  [...groupBy(started(s), (r) => `${r.clientId}\n${String(r.entry.query[param])}`).values()]
+    .filter((list) => trackIds(list).length > 1)
+    .map((list) => ({ client_id: list[0]!.clientId!, summary: `The same ${param} was sent on ${trackIds(list).length} different sign-ins`, entries: list.slice(0, 20), track_ids: trackIds(list) }))
 
 export const oidcStateReused: Rule = {
   id: 'oidc-state-reused',

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { DEMO, KITAP, KITAP_AUTH, testApp } from '../../../helpers/app.js'
-import { approve, exchange } from '../../../helpers/flow.js'
+import { AIGERIM, approve, authorize, exchange } from '../../../helpers/flow.js'
 import { oidcApprove, oidcToken, CALLBACK } from '../../../helpers/oidc.js'
 import { advance, findings } from '../../../helpers/report.js'
 
@@ -66,4 +66,14 @@ t.test('flow-abandoned: a code issued and never exchanged before it expired', as
   t.same(await findings(app, 'flow-abandoned'), [[DEMO.id, `A code was issued for track ${lost.trackId} at ${T0} and never exchanged before it expired at 2030-01-01T00:05:00.000Z`, [4, 5, 6], [lost.trackId]]])
   await app.inject({ method: 'DELETE', url: '/__sandbox/requests' })
   t.same(await findings(app, 'flow-abandoned'), [], 'a cleared journal forgets the codes too')
+})
+
+t.test('flow-abandoned: a track none of whose requests is in the journal any more', async (t) => {
+  const { app } = await testApp(t)
+  const { trackId } = await authorize(app)
+  await app.inject({ method: 'DELETE', url: '/__sandbox/requests' })
+  t.equal((await app.inject({ method: 'POST', url: `/__sandbox/tracks/${trackId}/approve`, payload: { user: AIGERIM } })).statusCode, 200)
+  await app.inject({ method: 'GET', url: '/api/v1/oauth/user' })
+  await advance(app, 300)
+  t.same(await findings(app, 'flow-abandoned'), [[DEMO.id, `A code was issued for track ${trackId} at ${T0} and never exchanged before it expired at 2030-01-01T00:05:00.000Z`, [], [trackId]]])
 })

@@ -29,6 +29,7 @@ t.test('credentials-in-body: CLIENT_ID / CLIENT_SECRET as some doc pages list th
   t.equal((await oidcToken(app, { authorization: null, body: { grant_type: 'authorization_code', code: again.code, redirect_uri: CALLBACK, CLIENT_ID: DEMO.id, CLIENT_SECRET: 'demo-shop-secret' } })).statusCode, 401)
   t.equal((await authorizeAs(app, undefined, { ...authorizeBody, CLIENT_ID: DEMO.id, CLIENT_SECRET: 'demo-shop-secret' })).statusCode, 401)
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/oauth/user' })).statusCode, 401, 'no header and no body: not this rule')
+  t.equal((await app.inject({ method: 'POST', url: AUTHORIZE })).statusCode, 401, 'nor a POST with no body')
   t.same(await findings(app, 'credentials-in-body'), [
     [DEMO.id, `POST /api/v1/oidc/token (entry 8, ${T0}) answered 401: no Authorization header, the client credentials in the body`, [8], []],
     ['unidentified', `POST /api/v1/oauth/authorize (entry 9, ${T0}) answered 401: no Authorization header, only a body (refused before it was read)`, [9], []]

@@ -15,7 +15,7 @@ async function kycClient (t: Parameters<typeof testApp>[0]) {
     app,
     trackId,
     ask: (requestId: string) => app.inject({ method: 'POST', url: '/api/v1/oauth/get-profile', headers, payload: { request_id: requestId } }),
-    poll: (requestId: string) => app.inject({ method: 'GET', url: `/api/v1/oauth/get-profile/status?request_id=${requestId}`, headers })
+    poll: (requestId: string) => app.inject({ method: 'GET', url: `/api/v1/oauth/get-profile/status${requestId === '' ? '' : `?request_id=${requestId}`}`, headers })
   }
 }
 
@@ -24,6 +24,7 @@ t.test('kyc-never-polled: accepted, and the status never asked for', async (t) =
   t.equal((await ask(A)).json().status, 'accepted')
   t.equal((await ask(B)).json().status, 'accepted')
   t.equal((await poll(B)).statusCode, 200)
+  t.equal((await poll('')).statusCode, 422, 'a poll without request_id polls nothing')
   t.same(await findings(app, 'kyc-never-polled'), [[DEMO.id, `Request ${A} was accepted (entry 5, 2030-01-01T00:00:00.000Z) and its status was never asked for`, [5], [trackId]]])
   await poll(A)
   t.same(await findings(app, 'kyc-never-polled'), [], 'polled at last')
