@@ -30,3 +30,11 @@ t.test('oidc-state-reused and oidc-nonce-reused: one value on two sign-ins', asy
   const report = await app.inject({ method: 'GET', url: '/__sandbox/report' })
   t.notOk(report.body.includes(fresh(1).state) || report.body.includes(fresh(1).nonce), 'the values themselves are not shown')
 })
+
+t.test('an /openid request of an unknown client is refused and nobody\'s finding', async (t) => {
+  const { app } = await testApp(t)
+  const res = await openid(app, { client_id: '00000000-0000-4000-8000-000000000000', code_challenge: undefined })
+  t.ok(res.statusCode >= 400)
+  const body = await (await app.inject({ method: 'GET', url: '/__sandbox/report' })).json()
+  t.same(body.clients, [])
+})
