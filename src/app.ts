@@ -105,8 +105,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   const users = createUserDirectory(fixtures.users, store)
   const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
-  const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl })
-  const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl })
+  const journal = createJournal({ store, enabled: config.journal === 'on' })
+  const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
+  const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
   const context: SandboxContext = {
     config,
     clock,
@@ -120,7 +121,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     login: createLoginFlow({ store, tracks, users, codes, tokens, clock }),
     signInSessions: createSignInSessions({ store, clock, ids }),
     kyc: createKycService({ store, clock }),
-    journal: createJournal({ store, enabled: config.journal === 'on' }),
+    journal,
     faults: createFaultQueue({ store }),
     deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
     idTokens: createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl }),

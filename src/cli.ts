@@ -4,6 +4,7 @@ import { ConfigError, SETTINGS, helpText, loadConfig, settingsFromEnv } from './
 import { FixtureError } from './domain/fixtures.js'
 import { StoreUnavailableError } from './domain/store.js'
 import { runProbeCommand } from './probe-cli.js'
+import { runReportCommand } from './report-command.js'
 import { ListenError, startServer, type RunningSandbox } from './server.js'
 
 export interface CliIo {
@@ -52,6 +53,7 @@ function storeLine ({ store, storePrefix, maxRecords }: { store: string, storePr
 /** The command line: flags and environment -> validated settings -> a listening sandbox. */
 export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<CliResult> {
   if (argv[0] === 'probe') return { code: await runProbeCommand(argv.slice(1), env, io) }
+  if (argv[0] === 'report') return { code: await runReportCommand(argv.slice(1), env, io) }
   let parsed
   try {
     parsed = parseArgs({ args: argv, options: { ...FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } }, strict: true })

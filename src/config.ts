@@ -337,6 +337,10 @@ export function helpText (): string {
     '',
     ...entries,
     `  ${'--help'.padEnd(flagWidth)}  prints this text`,
+    '',
+    'Commands, each with its own --help:',
+    '  freedom-id-sandbox probe   plays a user\'s browser against your app: which tampered sign-ins got in',
+    '  freedom-id-sandbox report  the integration report of a running sandbox (JSON, JUnit, HTML)',
     ''
   ].join('\n')
 }

@@ -4,6 +4,7 @@ import type { Delivery } from './domain/deliveries.js'
 import type { Fault, FaultInput } from './domain/faults.js'
 import type { Grant } from './domain/grants.js'
 import type { JournalEntry, JournalQuery } from './domain/journal.js'
+import type { Report } from './domain/report/types.js'
 import type { Track } from './domain/tracks.js'
 import type { ProbeReport } from './probes/report.js'
 import type { ClockReply } from './routes/sandbox/clock.js'
@@ -52,6 +53,13 @@ export interface SandboxControl {
   deliveries(): Promise<Delivery[]>
   /** The relying-party probes against a merchant (POST /__sandbox/probes); `report.passed` is false when any got in. */
   probe(target: ProbeTargetOptions): Promise<ProbeReport>
+  /**
+   * The integration report (`GET /__sandbox/report`): rules over what the sandbox saw, per client.
+   * `expect` names the user fields the merchant reads (sign-ins whose grants miss one are reported).
+   */
+  report(options?: { format?: 'json', expect?: string[] }): Promise<Report>
+  /** The report as JUnit XML or an HTML page. */
+  report(options: { format: 'junit' | 'html', expect?: string[] }): Promise<string>
 }
 
 export interface ProbeTargetOptions {
@@ -65,7 +73,7 @@ export interface ProbeTargetOptions {
 }
 
 export function createControl (app: FastifyInstance, token: string | undefined): SandboxControl {
-  async function call<T> (method: 'GET' | 'POST' | 'DELETE', path: string, payload?: object): Promise<T> {
+  async function send (method: 'GET' | 'POST' | 'DELETE', path: string, payload?: object) {
     const res = await app.inject({
       method,
       url: `/__sandbox${path}`,
@@ -73,6 +81,10 @@ export function createControl (app: FastifyInstance, token: string | undefined):
       ...(payload === undefined ? {} : { payload })
     })
     if (res.statusCode >= 400) throw new SandboxControlError(res.statusCode, res.json())
+    return res
+  }
+  async function call<T> (method: 'GET' | 'POST' | 'DELETE', path: string, payload?: object): Promise<T> {
+    const res = await send(method, path, payload)
     return (res.statusCode === 204 ? undefined : res.json()) as T
   }
   const track = (id: string) => `/tracks/${encodeURIComponent(id)}`
@@ -94,6 +106,11 @@ export function createControl (app: FastifyInstance, token: string | undefined):
     logout: (user) => call('POST', `/users/${encodeURIComponent(user)}/logout`),
     deliveries: () => call('GET', '/deliveries'),
     probe: ({ start, signedIn, persona, only, timeoutMs }) =>
-      call('POST', '/probes', { start, signed_in: signedIn, persona, only, timeout_ms: timeoutMs })
+      call('POST', '/probes', { start, signed_in: signedIn, persona, only, timeout_ms: timeoutMs }),
+    async report (options: { format?: 'json' | 'junit' | 'html', expect?: string[] } = {}): Promise<never> {
+      const query = new URLSearchParams({ format: options.format ?? 'json', ...(options.expect === undefined ? {} : { expect: options.expect.join(',') }) })
+      const res = await send('GET', `/report?${query}`)
+      return (options.format === 'junit' || options.format === 'html' ? res.body : res.json()) as never
+    }
   }
 }

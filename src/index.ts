@@ -14,6 +14,7 @@ export { probeJunit } from './probes/junit.js'
 export type { Delivery } from './domain/deliveries.js'
 export type { Fault, FaultInput } from './domain/faults.js'
 export type { JournalEntry } from './domain/journal.js'
+export type { Finding, Report } from './domain/report/types.js'
 export type { Track } from './domain/tracks.js'
 
 /**

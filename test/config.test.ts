@@ -159,6 +159,7 @@ t.test('--help lists every setting with its variable and default', async (t) => 
     t.match(help, new RegExp(`--${setting.flag} <value>\\s+${setting.env}\\s+default: ${setting.shown.replace(/[()]/g, '\\$&')}`), setting.env)
   }
   t.match(help, /^Usage: freedom-id-sandbox \[options\]/)
+  t.match(help, /\n {2}freedom-id-sandbox probe {3}.*\n {2}freedom-id-sandbox report {2}.*\n$/, 'the subcommands listed last')
 })
 
 t.test('--help fits 100 columns: one entry per setting, its help wrapped beneath it', async (t) => {

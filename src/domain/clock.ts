@@ -11,6 +11,8 @@ import { instantOf, localTimeLine, type TimeLine, type TimeLineState } from './t
 export interface Clock {
   /** Milliseconds since the epoch, on the sandbox's time line. */
   now(): number
+  /** Real milliseconds since the epoch, whatever the sandbox clock shows: how fast a client retries is judged by it. */
+  real(): number
   /** True when the clock stands still until it is set, advanced or unfrozen. */
   readonly frozen: boolean
   /**
@@ -45,6 +47,7 @@ export function createClock (start?: Date, options: { timeLine?: TimeLine, realN
   return {
     get frozen () { return state.frozen },
     now: () => instantOf(state, realNow()),
+    real: realNow,
     change,
     async set (instantMs) { await change({ set: instantMs }) },
     async advance (ms) { await change({ advance: ms }) },

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js'
 import type { Grant } from './grants.js'
+import { fingerprint, type History } from './history.js'
 import type { IdTokenTamper } from './id-token-tamper.js'
 import type { Ids } from './ids.js'
 import type { Store, Transaction } from './store.js'
@@ -54,7 +55,7 @@ export interface CodeService {
 
 const CODES = 'codes'
 
-export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number }): CodeService {
+export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number, history?: History }): CodeService {
   const codes = deps.store.collection<CodeRecord>(CODES)
   const usableBy = (record: CodeRecord | undefined, clientId: string, flow: CodeFlow): CodeRecord | undefined =>
     record === undefined || record.client_id !== clientId || flowOf(record) !== flow ? undefined : record
@@ -72,6 +73,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
     }
     if (input.oidc !== undefined) record.oidc = input.oidc
     tx.put(CODES, record.code, record, record.expires_at)
+    deps.history?.noteIn(tx, { kind: 'code', ref: fingerprint(code), client_id: record.client_id, track_id: record.track_id, ...(record.oidc === undefined ? {} : { oidc: true }), at: deps.clock.now(), expires_at: record.expires_at })
     return record
   }
   return {

@@ -46,6 +46,8 @@ export const DeliverySchema = Type.Object({
 export type Delivery = Static<typeof DeliverySchema>
 
 export interface Deliveries {
+  /** Timeout, attempts and backoff of every delivery. */
+  readonly policy: DeliveryPolicy
   /** Starts delivering in the background (or drops it when too many wait) and answers at once; the outcome lands in the list. */
   send(input: Pick<Delivery, 'target' | 'body' | 'client_id' | 'user_id'>): Promise<Delivery>
   list(): Promise<Delivery[]>
@@ -130,6 +132,7 @@ export function createDeliveries (deps: { store: Store, clock: Clock, policy?: D
   }
 
   return {
+    policy,
     async send (input) {
       const bytes = Buffer.byteLength(JSON.stringify(input))
       const reason = full(bytes)

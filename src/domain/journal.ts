@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { createHistory, type History } from './history.js'
 import type { Store } from './store.js'
 
 /** Requests kept in the journal; beyond it the oldest go first. */
@@ -10,12 +11,27 @@ export const JOURNAL_BODY_LIMIT = 16 * 1024
  * headers would hold about 50 MB. Beyond it the oldest go first.
  */
 export const JOURNAL_MAX_BYTES = 8 * 1024 * 1024
+export const CREDENTIAL_FACTS = ['expired_access', 'revoked_access', 'access_token', 'refresh_token', 'rotated_refresh', 'code_reused', 'code_expired', 'code_other_client', 'code_other_flow', 'unknown'] as const
+export const AUTHORIZATION_FACTS = ['missing', 'credentials_in_body', 'basic_percent_encoded', 'basic_malformed', 'beareer', 'other_scheme'] as const
+
 /** A track_id longer than this is none (a track id is a 36-character UUID). */
 const TRACK_ID_LIMIT = 100
+
+/** What the sandbox worked out about a refused or faulted request, for the integration report: facts, never secrets. */
+export const JournalFactsSchema = Type.Object({
+  client_id: Type.Optional(Type.String({ description: 'The client the refused credential belonged to, when the request authenticated as none' })),
+  credential: Type.Optional(Type.Union(CREDENTIAL_FACTS.map((f) => Type.Literal(f)), { description: 'Why the Bearer token or code was refused' })),
+  credential_track_id: Type.Optional(Type.String({ description: 'The track the refused credential was issued for' })),
+  aborted: Type.Optional(Type.Literal(true, { description: 'The client closed the connection before the answer (its timeout); status is then 0' })),
+  authorization: Type.Optional(Type.Union(AUTHORIZATION_FACTS.map((f) => Type.Literal(f)), { description: 'What was wrong with the Authorization header' }))
+})
+
+export type JournalFacts = Static<typeof JournalFactsSchema>
 
 export const JournalEntrySchema = Type.Object({
   id: Type.Integer({ description: 'Increases by one per recorded request' }),
   time: Type.String({ description: 'When the request arrived, sandbox clock, ISO 8601' }),
+  real_time: Type.String({ description: 'When it arrived by the real clock, ISO 8601 (CLOCK may hold the sandbox clock still): retries are timed by it' }),
   method: Type.String(),
   path: Type.String(),
   query: Type.Record(Type.String(), Type.Unknown()),
@@ -25,10 +41,11 @@ export const JournalEntrySchema = Type.Object({
   track_id: Type.Optional(Type.String()),
   request: Type.Object({
     headers: Type.Record(Type.String(), Type.String(), { description: 'Authorization and Cookie values are redacted' }),
-    body: Type.Optional(Type.Unknown({ description: `Parsed; password, client_secret and code_verifier redacted; over ${JOURNAL_BODY_LIMIT / 1024} KiB of JSON, its text cut there and ended with …` }))
+    body: Type.Optional(Type.Unknown({ description: `Parsed; password, client_secret, code_verifier, access_token and refresh_token redacted; over ${JOURNAL_BODY_LIMIT / 1024} KiB of JSON, its text cut there and ended with …` }))
   }),
   response: Type.Object({ body: Type.Optional(Type.Unknown({ description: `Parsed JSON, or the text; over ${JOURNAL_BODY_LIMIT / 1024} KiB, the text cut there and ended with …` })) }),
-  fault: Type.Optional(Type.Object({ id: Type.Integer(), status: Type.Optional(Type.Integer()), delay_ms: Type.Optional(Type.Integer()), drop: Type.Optional(Type.Boolean()) }))
+  fault: Type.Optional(Type.Object({ id: Type.Integer(), status: Type.Optional(Type.Integer()), delay_ms: Type.Optional(Type.Integer()), drop: Type.Optional(Type.Boolean()) })),
+  facts: Type.Optional(JournalFactsSchema)
 })
 
 export type JournalEntry = Static<typeof JournalEntrySchema>
@@ -46,6 +63,8 @@ export type JournalQuery = Static<typeof JournalQuerySchema>
 
 export interface Journal {
   readonly enabled: boolean
+  /** The credentials handed out, for explaining refusals; cleared with the journal. */
+  readonly history: History
   record(entry: Omit<JournalEntry, 'id'>): Promise<void>
   /** Newest first. */
   query(filter: JournalQuery): Promise<JournalEntry[]>
@@ -53,7 +72,7 @@ export interface Journal {
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
-const SECRET_FIELDS = new Set(['password', 'client_secret', 'code_verifier'])
+const SECRET_FIELDS = new Set(['password', 'client_secret', 'code_verifier', 'access_token', 'refresh_token'])
 
 /** Header values as strings; credentials keep only their scheme (`Basic [redacted]`). */
 export function redactHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -104,8 +123,10 @@ export const journalTrackId = (...candidates: unknown[]): string | undefined =>
 export function createJournal (deps: { store: Store, enabled: boolean }): Journal {
   const list = deps.store.list<JournalEntry>('journal', JOURNAL_CAP, { maxBytes: JOURNAL_MAX_BYTES })
   const ids = deps.store.counter('journal-ids')
+  const history = createHistory(deps)
   return {
     enabled: deps.enabled,
+    history,
     async record (entry) {
       await list.push({ id: await ids.add(1), ...entry })
     },
@@ -122,6 +143,7 @@ export function createJournal (deps: { store: Store, enabled: boolean }): Journa
     },
     async clear () {
       await list.clear()
+      await history.clear()
       await ids.set(0)
     }
   }

@@ -1,5 +1,6 @@
 import { addCalendarMonth, type Clock } from './clock.js'
 import type { Grant } from './grants.js'
+import { fingerprint, type History } from './history.js'
 import type { Ids } from './ids.js'
 import type { Store, Transaction } from './store.js'
 
@@ -60,7 +61,7 @@ const REFRESH = 'refresh_tokens'
 // no longer issued pairs go with the pairs they index.
 const sessionOf = (userId: string): string => `sessions:${userId}`
 
-export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids } & TokenLifetimes): TokenService {
+export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids, history?: History } & TokenLifetimes): TokenService {
   const { store } = deps
   const access = store.collection<TokenRecord>(ACCESS)
   const refresh = store.collection<TokenRecord>(REFRESH)
@@ -90,6 +91,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     tx.put(ACCESS, record.access_token, record, record.access_expires_at)
     tx.put(REFRESH, record.refresh_token, record, record.refresh_expires_at)
     tx.push(sessionOf(record.user_id), SESSION_CAP, record, { group: 'sessions', expiresAtMs: Math.max(record.access_expires_at, record.refresh_expires_at) })
+    deps.history?.noteIn(tx, { kind: 'pair', ref: fingerprint(refreshToken), access_ref: fingerprint(accessToken), client_id: record.client_id, track_id: record.track_id, token_id: id, at: now, expires_at: record.access_expires_at })
     return record
   }
 
@@ -101,6 +103,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
       const old = await tx.get<TokenRecord>(REFRESH, refreshToken)
       if (old === undefined || (old.kind === 'oidc' && at !== 'oidc')) return undefined
       tx.delete(REFRESH, refreshToken)
+      deps.history?.noteIn(tx, { kind: 'rotated', ref: fingerprint(refreshToken), client_id: old.client_id, track_id: old.track_id, token_id: old.id, at: deps.clock.now(), expires_at: old.access_expires_at })
       return issueIn(tx, { client_id: old.client_id, user_id: old.user_id, track_id: old.track_id, grants: grants ?? old.grants, auth_time: old.auth_time, kind: old.kind })
     }),
     findAccess: (accessToken) => access.get(accessToken),

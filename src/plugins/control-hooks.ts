@@ -5,6 +5,7 @@ import type { Fault } from '../domain/faults.js'
 import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../domain/journal.js'
 import { StoreUnavailableError } from '../domain/store.js'
 import { ERRORS, envelope } from '../errors.js'
+import { factsOf } from './journal-facts.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +13,8 @@ declare module 'fastify' {
     trackId?: string
     /** The fault this request was given, if any. */
     fault?: Fault
+    /** The client closed the connection before the answer. */
+    aborted?: true
   }
 }
 
@@ -37,11 +40,12 @@ function parsedResponse (payload: unknown, contentType: unknown): unknown {
 /** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
 async function controlHooks (app: FastifyInstance): Promise<void> {
   const { faults, journal, clock } = app.sandbox
-  const arrived = new WeakMap<FastifyRequest, number>()
+  const arrived = new WeakMap<FastifyRequest, { sandbox: number, real: number, started: number }>()
   const responses = new WeakMap<FastifyRequest, unknown>()
 
-  const record = (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
-    time: new Date(arrived.get(request)!).toISOString(),
+  const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
+    time: new Date(arrived.get(request)!.sandbox).toISOString(),
+    real_time: new Date(arrived.get(request)!.real).toISOString(),
     method: request.method,
     path: pathOf(request),
     query: request.query as Record<string, unknown>,
@@ -51,19 +55,24 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     track_id: journalTrackId(request.trackId, (request.query as { track_id?: unknown }).track_id, (request.body as { track_id?: unknown } | undefined)?.track_id),
     request: { headers: redactHeaders(request.headers), body: journalBody(request.body) },
     response: { body: responseBody },
-    fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop }
+    fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop },
+    facts: await factsOf(request, routeOf(request), status, app.sandbox)
   })
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!journal.enabled && faults.idle()) return
     if (UNTOUCHED.test(routeOf(request))) return
-    if (journal.enabled) arrived.set(request, clock.now())
+    if (journal.enabled) arrived.set(request, { sandbox: clock.now(), real: clock.real(), started: performance.now() })
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
     request.fault = fault
     if (fault.delay_ms !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delay_ms))
     if (fault.drop === true) {
-      if (journal.enabled) await record(request, 0, reply.elapsedTime, undefined)
+      if (journal.enabled) {
+        await record(request, 0, reply.elapsedTime, undefined)
+        // Recorded as dropped: the connection's close is no client giving up.
+        arrived.delete(request)
+      }
       reply.hijack()
       request.raw.socket.destroy()
       return reply
@@ -78,6 +87,13 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   app.addHook('onSend', async (request, reply, payload) => {
     if (arrived.has(request)) responses.set(request, parsedResponse(payload, reply.getHeader('content-type')))
     return payload
+  })
+  // A client that gives up (its timeout, during a fault's delay) gets no answer and no onResponse: its entry is written now, status 0.
+  app.addHook('onRequestAbort', async (request) => {
+    if (!arrived.has(request)) return
+    request.aborted = true
+    await record(request, 0, performance.now() - arrived.get(request)!.started, undefined).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
+    arrived.delete(request)
   })
   app.addHook('onResponse', async (request, reply) => {
     // The answer has gone out: a journal the store cannot take (Redis lost) costs the entry, not the request.

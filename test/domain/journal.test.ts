@@ -9,6 +9,8 @@ t.test('credentials are redacted, the rest is kept', async (t) => {
     password: '[redacted]', nested: [{ client_secret: '[redacted]', code_verifier: '[redacted]', keep: 1 }], n: null
   })
   t.equal(redactBody('text'), 'text')
+  // A refresh token belongs in Authorization; one sent in a body (the report flags it) is still a secret.
+  t.same(redactBody({ refresh_token: 'r', Access_Token: 'a', grant_type: 'refresh_token' }), { refresh_token: '[redacted]', Access_Token: '[redacted]', grant_type: 'refresh_token' })
   // Freedom ID's doc pages list CLIENT_ID / CLIENT_SECRET as body fields.
   t.same(redactBody({ CLIENT_ID: 'id', CLIENT_SECRET: 's', Password: 'p' }), { CLIENT_ID: 'id', CLIENT_SECRET: '[redacted]', Password: '[redacted]' })
 })

@@ -5,6 +5,7 @@ import { clockRoutes } from './clock.js'
 import { faultRoutes } from './faults.js'
 import { journalRoutes } from './journal.js'
 import { probeRoutes } from './probes.js'
+import { reportRoutes } from './report.js'
 import { resetRoutes } from './reset.js'
 import { sessionRoutes } from './sessions.js'
 import { trackRoutes } from './tracks.js'
@@ -29,6 +30,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(clockRoutes)
   await app.register(trackRoutes)
   await app.register(journalRoutes)
+  await app.register(reportRoutes)
   await app.register(faultRoutes)
   await app.register(resetRoutes)
   await app.register(sessionRoutes)

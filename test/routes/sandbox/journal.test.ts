@@ -15,6 +15,7 @@ t.test('each request newest first, with what a test needs to know', async (t) =>
   t.same(entries[1], {
     id: 1,
     time: '2030-01-01T00:00:00.000Z',
+    real_time: entries[1].real_time,
     method: 'POST',
     path: AUTHORIZE,
     query: {},
@@ -28,6 +29,7 @@ t.test('each request newest first, with what a test needs to know', async (t) =>
     },
     response: { body: { redirect_uri: `http://sandbox.test/login?track_id=${trackId}&expire_at=1893456600` } }
   })
+  t.ok(Math.abs(Date.parse(entries[1].real_time) - Date.now()) < 60_000, 'real_time is the real clock, not the frozen sandbox one')
   t.match(entries[0], {
     id: 2,
     time: '2030-01-01T00:00:05.000Z',
