@@ -5,7 +5,7 @@ import type { ClientRegistry } from './clients.js'
 import type { Client } from './fixtures.js'
 import { isHttpUrl } from './formats.js'
 import { isGrant, type Grant } from './grants.js'
-import type { IdTokenService } from './id-token.js'
+import type { IdTokenService, SignIdToken } from './id-token.js'
 import type { IdTokenTamper } from './id-token-tamper.js'
 import type { TokenRecord, TokenService } from './tokens.js'
 import type { LoginFlow } from './login.js'
@@ -213,19 +213,21 @@ export function createOidcService (deps: { login: LoginFlow, tokens: TokenServic
   // A code or pair stored without auth_time (by an older replica) counts from its issue.
   const authTime = (record: { auth_time?: number }, issuedAtMs: number): number => record.auth_time ?? unixSeconds(issuedAtMs)
 
-  const result = async (record: TokenRecord, iss: string, authTime: number, nonce?: string, tamper?: IdTokenTamper): Promise<OidcGrantResult> => ({
+  const result = async (sign: SignIdToken, record: TokenRecord, iss: string, authTime: number, nonce?: string, tamper?: IdTokenTamper): Promise<OidcGrantResult> => ({
     reply: {
       access_token: record.access_token,
       expires_in: (record.access_expires_at - record.issued_at) / 1000,
       refresh_token: record.refresh_token,
       token_type: 'Bearer',
-      id_token: await idTokens.sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime, tamper })
+      id_token: await sign({ iss, sub: record.user_id, aud: record.client_id, nonce, authTime, tamper })
     },
     trackId: record.track_id
   })
 
   return {
     async exchange (clientId, input) {
+      // The key first: a store that cannot give it fails the request before the code is spent.
+      const sign = await idTokens.signer()
       // Checked before it is used up, so a bad request takes nothing away; a racing second use gets nothing.
       const exchanged = await login.exchange(input.code, clientId, 'oidc', (code) => {
         const binding = code.oidc!
@@ -235,16 +237,17 @@ export function createOidcService (deps: { login: LoginFlow, tokens: TokenServic
       })
       if (exchanged === undefined) throw invalidCode()
       const binding = exchanged.code.oidc!
-      return result(exchanged.pair, input.issuer, authTime(binding, exchanged.pair.issued_at), binding.nonce, exchanged.code.tamper)
+      return result(sign, exchanged.pair, input.issuer, authTime(binding, exchanged.pair.issued_at), binding.nonce, exchanged.code.tamper)
     },
     async refresh (clientId, { refreshToken, scope, issuer }) {
       const old = await tokens.findRefresh(refreshToken)
       if (old === undefined || old.client_id !== clientId) throw invalidRefreshToken()
       const beyond = scopeProblem(scope, old.grants)
       if (beyond !== undefined) throw new OAuthError('invalid_scope', beyond, new ProviderError('badRequest', beyond))
+      const sign = await idTokens.signer()
       const record = await tokens.refresh(refreshToken, 'oidc', narrowed(scope, old.grants))
       if (record === undefined) throw invalidRefreshToken()
-      return result(record, issuer, authTime(old, old.issued_at))
+      return result(sign, record, issuer, authTime(old, old.issued_at))
     }
   }
 }

@@ -60,3 +60,26 @@ t.test('a pair or code stored without auth_time (by an older replica) counts fro
   const exchanged = await serviceOf(app).exchange(DEMO.id, { code: code.code, redirectUri: CALLBACK, issuer: ISS })
   t.match(decodeJwt(exchanged.reply.id_token), { auth_time: CLOCK_START_S + 90, nonce: NONCE }, 'and a code without one, its exchange time')
 })
+
+t.test('a signing key the store fails to give fails the token request before the code or the refresh token is spent', async (t) => {
+  const { app } = await testApp(t)
+  let failing = true
+  const { idTokens } = app.sandbox
+  const flaky = {
+    ...idTokens,
+    async signer () {
+      if (failing) throw new Error('the store is away')
+      return await idTokens.signer()
+    }
+  }
+  const oidc = createOidcService({ ...app.sandbox, idTokens: flaky })
+  const { code } = await oidcApprove(app)
+  await t.rejects(oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK, issuer: ISS }), { message: 'the store is away' })
+  failing = false
+  const first = await oidc.exchange(DEMO.id, { code, redirectUri: CALLBACK, issuer: ISS })
+  t.ok(first.reply.id_token, 'the retry gets its tokens: the code was not spent')
+  failing = true
+  await t.rejects(oidc.refresh(DEMO.id, { refreshToken: first.reply.refresh_token, issuer: ISS }), { message: 'the store is away' })
+  failing = false
+  t.ok((await oidc.refresh(DEMO.id, { refreshToken: first.reply.refresh_token, issuer: ISS })).reply.id_token, 'nor the refresh token')
+})
