@@ -368,10 +368,11 @@ export function createMemoryStore (options: MemoryStoreOptions): Store {
               pushInto(listOf(name), item, 0, maxLength)
             })
           },
+          // A cleared list is gone, as on Redis: a route's fault list or a user's pair list leaves nothing behind.
           clear (name) {
             writes.push(() => {
-              const list = lists.get(name)
-              if (list !== undefined) empty(list)
+              lists.delete(name)
+              for (const members of groups.values()) members.delete(name)
             })
           }
         }
