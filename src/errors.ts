@@ -15,6 +15,7 @@ export const ERRORS = {
   forbidden: { status: 403, code: 100403, message: 'Forbidden.' },
   notFound: { status: 404, code: 100404, message: 'Not found.' },
   methodNotAllowed: { status: 405, code: 100405, message: 'Method not allowed.' },
+  probesUnderWay: { status: 409, code: 100409, message: 'A probe run is under way on this sandbox: one runs at a time; send this again once it has answered.' },
   payloadTooLarge: { status: 413, code: 100413, message: 'The request body is larger than 64 KiB.' },
   unsupportedMediaType: { status: 415, code: 100415, message: 'Unsupported content type: send application/json.' },
   serverError: { status: 500, code: 100500, message: 'Server error.' },

@@ -201,3 +201,19 @@ t.test('the call\'s own Host, when it is not a plain host, is not taken for the 
   t.equal(res.statusCode, 200)
   t.same(res.json().probes.map((probe: { id: string, seen: string }) => [probe.id, probe.seen]), [['oauth2.login-csrf', 'let_in']])
 })
+
+t.test('one probe run at a time: another answers 409 meanwhile, and runs once the first has answered', async (t) => {
+  let started!: () => void
+  const first = new Promise<void>((resolve) => { started = resolve })
+  const { sandbox, shop } = await sandboxAndShop(t, (path) => { if (path === '/login') started(); return false })
+  const body = { start: `${shop.url}/login`, signed_in: shop.signedIn, only: ['code-replay'] }
+  const running = post(sandbox, body)
+  await first
+  const refused = await post(sandbox, body)
+  t.equal(refused.status, 409)
+  t.same(await refused.json(), { error: { message: 'A probe run is under way on this sandbox: one runs at a time; send this again once it has answered.', code: 100409 } })
+  t.equal((await running).status, 200)
+  const again = await post(sandbox, body)
+  t.equal(again.status, 200, 'the next run is taken')
+  t.same((await again.json() as { probes: Array<{ id: string }> }).probes.map((probe) => probe.id), ['code-replay'])
+})

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { isHttpUrl } from '../../domain/formats.js'
 import { plainHost } from '../oidc/issuer.js'
-import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
+import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 import { PROBES } from '../../probes/catalogue.js'
 import { ProbeReportSchema, ProbeRequestSchema } from '../../probes/report.js'
 import { runProbes } from '../../probes/run.js'
@@ -11,14 +11,16 @@ const defined = (value: string | undefined): value is string => value !== undefi
 /** The relying-party probes: the sandbox plays the user's browser against a merchant and tampers with its sign-ins. */
 export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { users, config, publicUrl, selfUrl } = app.sandbox
+  // One run at a time: each may take minutes against a slow merchant, and makes requests of its own.
+  let running = false
 
   app.post('/probes', {
     schema: {
       summary: 'Probe a merchant: tampered sign-ins delivered to its callback; was the browser let in?',
-      description: `Loads start in a browser of the sandbox's own (cookie jar, at most 10 redirects, 5 s per request, 256 KiB of each answer read), signs in on the sandbox's login page, checks that signed_in then answers 2xx (and not before), then runs each probe (${PROBES.length}) in a fresh browser. Answers 200 with the report; passed is false when any probe got in.`,
+      description: `Loads start in a browser of the sandbox's own (cookie jar, at most 10 redirects, 5 s per request, 256 KiB of each answer read), signs in on the sandbox's login page, checks that signed_in then answers 2xx (and not before), then runs each probe (${PROBES.length}) in a fresh browser. Answers 200 with the report; passed is false when any probe got in. One run at a time per sandbox process: another answers 409 meanwhile.`,
       tags: ['sandbox'],
       body: ProbeRequestSchema,
-      response: { 200: ProbeReportSchema, 401: ErrorEnvelope, 422: ValidationEnvelope }
+      response: { 200: ProbeReportSchema, 401: ErrorEnvelope, 409: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
     const { start, signed_in: signedIn, persona, only, timeout_ms: timeoutMs } = request.body
@@ -37,6 +39,12 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const called = [plainHost(request.headers.host)].filter(defined).map((host) => `http://${host}`)
     const origins = new Set([publicUrl(), selfUrl(), config.issuer, ...called].filter(defined).map((url) => new URL(url).origin))
     const attacker = candidates.find((user) => user.id !== chosen.id) ?? chosen
-    return runProbes(app, origins, { start, signedIn, persona: chosen, attackerPersona: attacker, only, timeoutMs })
+    if (running) throw new ProviderError('probesUnderWay')
+    running = true
+    try {
+      return await runProbes(app, origins, { start, signedIn, persona: chosen, attackerPersona: attacker, only, timeoutMs })
+    } finally {
+      running = false
+    }
   })
 }
