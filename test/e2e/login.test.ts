@@ -56,7 +56,8 @@ withBrowser((browser) => {
     t.equal(await page.getByTestId('signed-in-as').innerText(), AIGERIM.name)
     await page.getByTestId('deny').click()
 
-    await page.waitForURL(`${stack.merchantUrl}/callback?error_code=100102`)
+    // The shop's redirect_uri carries its own sign-in nonce (examples/merchant/README.md), then the sandbox's error_code.
+    await page.waitForURL(new RegExp(`^${stack.merchantUrl}/callback\\?sign_in=[\\w-]{43}&error_code=100102$`))
     t.equal(await page.getByTestId('sign-in-error').innerText(), 'Sign-in was cancelled (error_code 100102)')
     t.equal(await page.getByTestId('profile-name').count(), 0)
     noConsoleErrors(t, stack.sandbox.publicUrl, errors)
