@@ -6,6 +6,7 @@ import { StoreUnavailableError } from './domain/store.js'
 import { runProbeCommand } from './probe-cli.js'
 import { runReportCommand } from './report-command.js'
 import { ListenError, startServer, type RunningSandbox } from './server.js'
+import { KEEP_ALIVE_GRACE_MS } from './plugins/draining.js'
 
 export interface CliIo {
   out(line: string): void
@@ -37,7 +38,7 @@ const NAME_OF_FLAG = new Map(Object.entries(SETTINGS).map(([name, s]) => [s.flag
 export const shutdown = (sandbox: RunningSandbox) => async ({ signal, err }: { signal?: string, err?: unknown }): Promise<void> => {
   if (err !== undefined) sandbox.app.log.error({ err }, 'shutting down after an uncaught error')
   else sandbox.app.log.info({ signal }, 'shutting down')
-  await sandbox.close()
+  await sandbox.close({ keepAliveGraceMs: KEEP_ALIVE_GRACE_MS })
 }
 
 /** 10000 -> "10,000", by hand: toLocaleString would load ICU's locale data, 7 MiB of RSS for good. */

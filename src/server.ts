@@ -15,8 +15,11 @@ export interface RunningSandbox {
   publicUrl: string
   config: Config
   app: FastifyInstance
-  /** Stops listening after in-flight requests finish. */
-  close(): Promise<void>
+  /**
+   * Stops listening after in-flight requests finish; with `keepAliveGraceMs`, clients connected
+   * first get that long of 503 + `Connection: close` (the CLI's SIGTERM: no resets under load).
+   */
+  close(options?: { keepAliveGraceMs?: number }): Promise<void>
 }
 
 export class ListenError extends Error {
@@ -91,7 +94,7 @@ export async function startServer (config: Config, options: StartOptions = {}): 
     publicUrl: app.sandbox.publicUrl(),
     config,
     app,
-    close: () => closeDraining(app)
+    close: (options = {}) => closeDraining(app, options.keepAliveGraceMs ?? 0)
   }
 }
 
@@ -102,7 +105,8 @@ export const DRAIN_MS = 3_000
  * Closes after in-flight requests finish, but at most DRAIN_MS: once closing starts Node stops
  * timing requests out, so a client that never finishes its request would hold the exit forever.
  */
-async function closeDraining (app: FastifyInstance): Promise<void> {
+async function closeDraining (app: FastifyInstance, keepAliveGraceMs: number): Promise<void> {
+  app.keepAliveGraceMs = keepAliveGraceMs
   const cut = setTimeout(() => app.server.closeAllConnections(), DRAIN_MS)
   cut.unref()
   try {

@@ -4,9 +4,20 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ERRORS, envelope } from '../errors.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Real milliseconds a close with clients connected goes on answering the 503 before it stops
+     * listening: 0 unless the closer sets it (the CLI's shutdown sets KEEP_ALIVE_GRACE_MS), so a
+     * test that closes its in-process sandbox does not wait for its own kept-alive fetch sockets.
+     */
+    keepAliveGraceMs: number
+  }
+}
+
 /**
  * Real milliseconds a closing server with clients connected goes on accepting and answering
- * before it stops listening. Node's close() destroys the kept-alive connections idle at that
+ * before it stops listening, when a SIGTERM stops it. Node's close() destroys the kept-alive connections idle at that
  * instant, and resets those the kernel accepted but Node had not yet: a client whose next request
  * was on its way got a reset. In the grace every request gets the 503 with `Connection: close`,
  * so clients let go first. Not cut short when the last connection goes: a client's next one may
@@ -24,9 +35,10 @@ const connections = (server: Server) => new Promise<number>((resolve) => {
  */
 async function draining (app: FastifyInstance): Promise<void> {
   let closing = false
+  app.decorate('keepAliveGraceMs', 0)
   app.addHook('preClose', async () => {
     closing = true
-    if (app.server.listening && await connections(app.server) > 0) await sleep(KEEP_ALIVE_GRACE_MS)
+    if (app.keepAliveGraceMs > 0 && app.server.listening && await connections(app.server) > 0) await sleep(app.keepAliveGraceMs)
   })
   // Callback hooks: on every ordinary request they cost a flag check, not a promise.
   app.addHook('onRequest', (_request, reply, done) => {

@@ -23,7 +23,7 @@ t.test('in process: while closing, in-flight answers say Connection: close and l
   t.equal(late.received().split('\r\n\r\n')[1], '{"error":{"message":"Not ready: the sandbox is shutting down.","code":100503}}')
 })
 
-t.test(`in process: an idle kept-alive connection is kept ${KEEP_ALIVE_GRACE_MS} ms after close starts: its next request gets the 503, then a clean close`, async (t) => {
+t.test(`in process, closed as the CLI's SIGTERM closes it: an idle kept-alive connection is kept ${KEEP_ALIVE_GRACE_MS} ms after close starts: its next request gets the 503, then a clean close`, async (t) => {
   const sandbox = await startSandbox({ logLevel: 'silent' })
   const idle = await rawClient(sandbox.port)
   t.teardown(() => idle.destroy())
@@ -31,7 +31,7 @@ t.test(`in process: an idle kept-alive connection is kept ${KEEP_ALIVE_GRACE_MS}
   while (!idle.received().includes('"status":"ok"')) await new Promise((resolve) => setTimeout(resolve, 5))
   let error: NodeJS.ErrnoException | undefined
   idle.socket.on('error', (e) => { error = e })
-  const closing = sandbox.close()
+  const closing = sandbox.close({ keepAliveGraceMs: KEEP_ALIVE_GRACE_MS })
   await new Promise((resolve) => setTimeout(resolve, KEEP_ALIVE_GRACE_MS / 2))
   const before = idle.received().length
   idle.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
@@ -42,4 +42,16 @@ t.test(`in process: an idle kept-alive connection is kept ${KEEP_ALIVE_GRACE_MS}
   t.match(late, /\r\nconnection: close\r\n/i)
   t.equal(late.split('\r\n\r\n')[1], '{"error":{"message":"Not ready: the sandbox is shutting down.","code":100503}}')
   t.equal(error, undefined, 'closed with a FIN, no reset')
+})
+
+t.test('the library\'s close() keeps no grace: a test that closes its sandbox does not wait for its own kept-alive sockets', async (t) => {
+  const sandbox = await startSandbox({ logLevel: 'silent' })
+  const idle = await rawClient(sandbox.port)
+  t.teardown(() => idle.destroy())
+  idle.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+  while (!idle.received().includes('"status":"ok"')) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal(sandbox.app.keepAliveGraceMs, 0, 'none until a closer asks')
+  await sandbox.close()
+  t.equal(sandbox.app.keepAliveGraceMs, 0, 'and close() asks for none')
+  await idle.closed
 })
