@@ -1,31 +1,20 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
 import type { SandboxContext } from './context.js'
-import { createClientRegistry } from './domain/clients.js'
-import { createClock, type Clock } from './domain/clock.js'
+import type { Clock } from './domain/clock.js'
+import type { DeliveryPolicy } from './domain/deliveries.js'
 import type { Fixtures } from './domain/fixtures.js'
-import { createIds, type Ids } from './domain/ids.js'
-import { createIdTokenService } from './domain/id-token.js'
-import { createKycService } from './domain/kyc.js'
-import type { OutageLog } from './domain/redis-health.js'
-import { createMemoryStore, type Store } from './domain/store.js'
-import { signingKeySource } from './domain/signing-key.js'
-import { createCodeService } from './domain/codes.js'
-import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
-import { createFaultQueue } from './domain/faults.js'
-import { createJournal } from './domain/journal.js'
-import { createLoginFlow } from './domain/login.js'
-import { createSignInSessions } from './domain/sign-in-sessions.js'
-import { createTokenService } from './domain/tokens.js'
-import { createTrackService } from './domain/tracks.js'
-import { createUserDirectory } from './domain/users.js'
-import fp from 'fastify-plugin'
+import type { Ids } from './domain/ids.js'
+import type { Store } from './domain/store.js'
+import { addresses, createSandbox } from './sandbox.js'
+import { SANDBOX, type BoundRequest } from './http/binding.js'
 import clientAuth from './plugins/client-auth.js'
 import controlHooks from './plugins/control-hooks.js'
 import sharedState from './plugins/shared-state.js'
-import draining from './plugins/draining.js'
+import draining, { startDraining } from './plugins/draining.js'
 import { tooDeep } from './plugins/json-depth.js'
 import openapi from './plugins/openapi.js'
 import errorHandler, { clientErrorHandler, renderError, sendError } from './plugins/error-handler.js'
@@ -46,6 +35,9 @@ import { sandboxRoutes } from './routes/sandbox/index.js'
 
 export const BODY_LIMIT = 64 * 1024
 
+/** Node's timeouts on every sandbox's server (milliseconds): idle socket, whole request, kept-alive connection. */
+export const SERVER_TIMEOUTS = { connectionTimeout: 60_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }
+
 export interface AppOptions {
   config: Config
   fixtures: Fixtures
@@ -63,34 +55,39 @@ export interface AppOptions {
   compiledSchemas?: CompiledSchemas
 }
 
-/** STORE: the bounded memory store, or Redis (loaded only then: a memory sandbox never pays for the client). */
-async function openStore (config: Config, now: () => number, log: OutageLog): Promise<Store> {
-  if (config.store === 'memory') return createMemoryStore({ now, maxEntries: config.maxRecords })
-  const { createRedisStore } = await import('./domain/redis-store.js')
-  return createRedisStore({ url: config.store, prefix: config.storePrefix, now, log })
+export interface HttpOptions {
+  /**
+   * The app's own sandbox and log settings (buildApp); without it the app serves the sandboxes
+   * its requests are bound to, each with its own log, and `logs` says whether any logs at all.
+   */
+  own?: { context: SandboxContext, logger: { level: string, stream?: DestinationStream } | false }
+  logs?: boolean
+  /** OIDC_ERRORS: the OIDC token endpoint's error bodies shape its routes (an app serves sandboxes of one setting). */
+  oidcErrors: Config['oidcErrors']
+  compiledSchemas?: CompiledSchemas
 }
 
-/** Builds a sandbox with every route registered. It never listens and never reads the environment. */
-export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
-  const { config, fixtures } = options
-  // A SIGNING_KEY file is read first: a bad one stops the start (a ConfigError) before anything runs.
-  const signingKey = await signingKeySource(config, () => store)
-  // The store reads time from the clock, and the clock keeps its offset in the store.
-  const now = (): number => clock.now()
-  // A Redis outage is told in the app's log (the store reports none before the app exists).
-  const store = options.store ?? await openStore(config, now, { warn: (message) => app.log.warn(message), info: (message) => app.log.info(message) })
-  const clock = options.clock ?? createClock(config.clock === undefined ? undefined : new Date(config.clock), { timeLine: store.timeLine('clock') })
-  const ids = options.ids ?? createIds(config.seed, store.counter('ids'))
-  const errorStatus = config.errorStatus
-
+/**
+ * The HTTP app: every route, hook and parser. Each request finds its sandbox on Node's request
+ * (a Binding under SANDBOX, put there by the server that received it), else the app's own
+ * (buildApp). Building it is most of a start: startSandbox() builds one per process and serves
+ * every sandbox of the process from it.
+ */
+export async function buildHttp (options: HttpOptions): Promise<FastifyInstance> {
+  const { own } = options
+  const logger = own === undefined
+    // Each request's logger is a child of its sandbox's (childLoggerFactory); the app's own logs nothing.
+    ? (options.logs === true ? { level: 'trace', stream: { write () {} } } : false)
+    : own.logger === false ? false : { level: own.logger.level, redact: REDACT, ...(own.logger.stream === undefined ? {} : { stream: own.logger.stream }) }
   const app = Fastify({
     // Silent means no logger at all: Fastify then skips a child logger per request.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: REDACT, ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
+    logger,
+    ...(own === undefined && logger !== false
+      ? { childLoggerFactory: (parent, bindings, childOptions, raw) => ((raw as BoundRequest)[SANDBOX]?.log ?? parent).child(bindings, childOptions) }
+      : {}),
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
-    connectionTimeout: 60_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 5_000,
+    ...SERVER_TIMEOUTS,
     ajv: ajvOptions,
     // One spelling of every target, for routing and everything after it.
     rewriteUrl,
@@ -98,55 +95,19 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
-    frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), errorStatus) },
+    frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), request.sandbox.config.errorStatus) },
     // And those of Node's HTTP parser, before any request exists.
     clientErrorHandler
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const users = createUserDirectory(fixtures.users, store)
-  const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
-  const journal = createJournal({ store, enabled: config.journal === 'on' })
-  const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
-  const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
-  const context: SandboxContext = {
-    config,
-    clock,
-    ids,
-    store,
-    clients: createClientRegistry(fixtures.clients),
-    users,
-    tracks,
-    codes,
-    tokens,
-    login: createLoginFlow({ store, tracks, users, codes, tokens, clock }),
-    signInSessions: createSignInSessions({ store, clock, ids }),
-    kyc: createKycService({ store, clock }),
-    journal,
-    faults: createFaultQueue({ store }),
-    deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
-    idTokens: createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl }),
-    publicUrl: () => publicUrl,
-    selfUrl: () => selfUrl
-  }
-  // Known once listening (PORT=0 picks the port then); worked out once, not per request.
-  let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${config.port}`
-  let selfUrl = publicUrl
-  app.addHook('onListen', async () => {
-    const address = app.server.address()
-    if (typeof address === 'object' && address !== null) {
-      if (config.publicUrl === undefined) publicUrl = `http://localhost:${address.port}`
-      // A wildcard address is reached over loopback.
-      const ipv6 = address.family === 'IPv6'
-      const ip = address.address === '0.0.0.0' || address.address === '::' ? (ipv6 ? '::1' : '127.0.0.1') : address.address
-      selfUrl = `http://${ipv6 ? `[${ip}]` : ip}:${address.port}`
+  if (own === undefined) app.decorate('sandbox', { getter () { throw new Error('this app serves several sandboxes: read request.sandbox') } })
+  else app.decorate('sandbox', own.context)
+  app.decorateRequest('sandbox', {
+    getter (this: FastifyRequest): SandboxContext {
+      return (this.raw as BoundRequest)[SANDBOX]?.context ?? this.server.sandbox
     }
   })
-  await app.register(fp(async (instance) => { instance.decorate('sandbox', context) }, { name: 'sandbox-context' }))
-  app.addHook('onClose', async () => {
-    await context.deliveries.close()
-    await store.close()
-  })
-  if (!store.local) await app.register(sharedState)
+  await app.register(sharedState)
 
   // Only JSON bodies are the provider's; text/plain would reach validation as a string.
   app.removeContentTypeParser('text/plain')
@@ -162,7 +123,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     }
   })
   app.addHook('onError', noteLoginFailure)
-  await app.register(errorHandler, { errorStatus })
+  await app.register(errorHandler)
   await app.register(draining)
   await app.register(openapi)
   await app.register(clientAuth)
@@ -172,11 +133,40 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(authorizeRoute)
   await app.register(tokenRoutes)
   await app.register(userRoutes)
-  await app.register(oidcRoutes)
+  await app.register(oidcRoutes, { oidcErrors: options.oidcErrors })
   await app.register(getProfileRoutes)
   await app.register(provisioningRoutes)
   await app.register(loginRoutes)
-  await app.register(homeRoutes, { fixtureUsers: fixtures.users })
+  await app.register(homeRoutes)
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })
+  return app
+}
+
+/** Builds a sandbox and an app of its own with every route registered. It never listens and never reads the environment. */
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  // A Redis outage is told in the app's log (the store reports none before the app exists).
+  const told: { log?: FastifyBaseLogger } = {}
+  const sandbox = await createSandbox({
+    ...options,
+    outages: { warn: (message) => told.log?.warn(message), info: (message) => told.log?.info(message) }
+  })
+  const { context } = sandbox
+  const app = await buildHttp({
+    own: { context, logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) } },
+    oidcErrors: config.oidcErrors,
+    compiledSchemas: options.compiledSchemas
+  })
+  told.log = app.log
+  app.addHook('onListen', async () => {
+    context.lifecycle.listening = true
+    sandbox.located(addresses(app.server.address() as AddressInfo, config))
+  })
+  // Drains as it closes (a shared app's sandboxes drain when their own server closes).
+  app.addHook('preClose', async () => { await startDraining(context.lifecycle, app.server, app.keepAliveGraceMs) })
+  app.addHook('onClose', async () => {
+    context.lifecycle.listening = false
+    await sandbox.close()
+  })
   return app
 }

@@ -5,20 +5,34 @@ import type { CodeService } from './domain/codes.js'
 import type { Deliveries } from './domain/deliveries.js'
 import type { FaultQueue } from './domain/faults.js'
 import type { Journal } from './domain/journal.js'
-import type { Client } from './domain/fixtures.js'
+import type { Client, Fixtures } from './domain/fixtures.js'
 import type { Ids } from './domain/ids.js'
 import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
+import type { OidcService } from './domain/oidc.js'
 import type { SignInSessions } from './domain/sign-in-sessions.js'
 import type { Store } from './domain/store.js'
 import type { TokenService } from './domain/tokens.js'
 import type { TrackService } from './domain/tracks.js'
 import type { UserDirectory } from './domain/users.js'
 
-/** What every route reaches through `app.sandbox`: the one bag of state a sandbox instance owns. */
+/** Where a sandbox is in its life, as its HTTP layer sees it. */
+export interface Lifecycle {
+  /** Its server listens (`/ready` answers 503 before). */
+  listening: boolean
+  /** It is closing: every request answers 503 with `Connection: close`. */
+  closing: boolean
+}
+
+/**
+ * What every route reaches through `request.sandbox`: the one bag of state a sandbox owns. One
+ * HTTP app may serve several sandboxes (startSandbox() shares one per process), so routes read it
+ * per request, never at registration.
+ */
 export interface SandboxContext {
   config: Config
+  fixtures: Fixtures
   clock: Clock
   ids: Ids
   store: Store
@@ -36,17 +50,23 @@ export interface SandboxContext {
   deliveries: Deliveries
   /** Signs OIDC id_tokens; its issuer() and jwks() feed discovery. */
   idTokens: IdTokenService
+  /** The OIDC token endpoint's exchange and refresh. */
+  oidc: OidcService
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
   /** Where this process answers itself (its listening address; PUBLIC_URL before it listens): a revoke_uri given as a path. */
   selfUrl(): string
+  lifecycle: Lifecycle
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The sandbox of an app built for one (buildApp); an app shared by several throws: read `request.sandbox`. */
     sandbox: SandboxContext
   }
   interface FastifyRequest {
+    /** The sandbox this request is for. */
+    readonly sandbox: SandboxContext
     /** The client that authenticated with HTTP Basic, on routes that require it. */
     client?: Client
   }

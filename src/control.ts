@@ -1,8 +1,8 @@
 import type { Static } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
 import type { Delivery } from './domain/deliveries.js'
 import type { Fault, FaultInput } from './domain/faults.js'
 import type { Grant } from './domain/grants.js'
+import type { Inject } from './http/binding.js'
 import type { JournalEntry, JournalQuery } from './domain/journal.js'
 import type { Report } from './domain/report/types.js'
 import type { Track } from './domain/tracks.js'
@@ -72,9 +72,9 @@ export interface ProbeTargetOptions {
   timeoutMs?: number
 }
 
-export function createControl (app: FastifyInstance, token: string | undefined): SandboxControl {
+export function createControl (inject: Inject, token: string | undefined): SandboxControl {
   async function send (method: 'GET' | 'POST' | 'DELETE', path: string, payload?: object) {
-    const res = await app.inject({
+    const res = await inject({
       method,
       url: `/__sandbox${path}`,
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },

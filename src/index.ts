@@ -2,7 +2,7 @@ import { loadConfig, type SandboxOptions } from './config.js'
 import { createControl, type SandboxControl } from './control.js'
 import { createFixturesCache } from './domain/fixtures.js'
 import { createCompiledSchemas } from './plugins/lazy-schemas.js'
-import { startServer, type RunningSandbox } from './server.js'
+import { startInProcess, type InProcessSandbox, type SharedParts } from './server.js'
 
 export { buildApp, type AppOptions } from './app.js'
 export { ConfigError, loadConfig, type Config, type SandboxOptions } from './config.js'
@@ -19,13 +19,14 @@ export type { Track } from './domain/tracks.js'
 
 /**
  * What the sandboxes one process starts share, so a test file that starts one per test pays for
- * validating the fixtures and compiling each schema once: both hand every sandbox the same answers
- * it would have worked out itself (see createFixturesCache and CompiledSchemas).
+ * validating the fixtures, compiling each schema and registering the routes once: each sandbox
+ * still has its own services, store, log and server (see createFixturesCache, CompiledSchemas and
+ * startInProcess).
  */
-const PROCESS_CACHES = { fixtures: createFixturesCache(), compiledSchemas: createCompiledSchemas() }
+const PROCESS_PARTS: SharedParts = { fixtures: createFixturesCache(), compiledSchemas: createCompiledSchemas(), apps: new Map() }
 
 /** A running sandbox: where it is, how to stop it, and every control route as a typed method. */
-export type Sandbox = RunningSandbox & SandboxControl
+export type Sandbox = InProcessSandbox & SandboxControl
 
 /**
  * Starts a sandbox in this process, for a merchant's own tests. Takes every setting of the CLI by
@@ -34,6 +35,7 @@ export type Sandbox = RunningSandbox & SandboxControl
  * every `/__sandbox` control route as a typed method (approve, requests, addFault, advanceClock, reset...).
  */
 export async function startSandbox (options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await startServer(loadConfig({ port: 0, logLevel: 'warn' }, options), PROCESS_CACHES)
-  return { ...sandbox, ...createControl(sandbox.app, sandbox.config.sandboxToken) }
+  const config = loadConfig({ port: 0, logLevel: 'warn' }, options)
+  const sandbox = await startInProcess(config, PROCESS_PARTS)
+  return { ...sandbox, ...createControl(sandbox.inject, config.sandboxToken) }
 }

@@ -1,11 +1,17 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
 import { isIPv4, type AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
-import type { DestinationStream } from 'pino'
-import { buildApp } from './app.js'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { pino, type DestinationStream } from 'pino'
+import { SERVER_TIMEOUTS, buildApp, buildHttp } from './app.js'
 import type { Config } from './config.js'
+import type { SandboxContext } from './context.js'
 import { loadFixtures, type Client, type Fixtures } from './domain/fixtures.js'
+import { SANDBOX, injector, type Binding, type BoundRequest, type Inject } from './http/binding.js'
+import { startDraining } from './plugins/draining.js'
+import { clientErrorHandler } from './plugins/error-handler.js'
 import type { CompiledSchemas } from './plugins/lazy-schemas.js'
-import { INFO_OR_MORE, colourWanted, prettyDestination, prettyWanted } from './plugins/logging.js'
+import { INFO_OR_MORE, REDACT, colourWanted, prettyDestination, prettyWanted } from './plugins/logging.js'
+import { addresses, createSandbox } from './sandbox.js'
 
 export interface RunningSandbox {
   /** Where this process answers, e.g. http://127.0.0.1:8080 (a wildcard host is shown as loopback). */
@@ -113,5 +119,135 @@ async function closeDraining (app: FastifyInstance, keepAliveGraceMs: number): P
     await app.close()
   } finally {
     clearTimeout(cut)
+  }
+}
+
+/** What the sandboxes of one process share: fixtures validated once, schemas compiled once, and the HTTP apps that serve them. */
+export interface SharedParts {
+  fixtures: (dir: string) => Promise<Fixtures>
+  compiledSchemas: CompiledSchemas
+  /** One app per shape (whether any log is kept, OIDC_ERRORS), built when first asked for. */
+  apps: Map<string, Promise<FastifyInstance>>
+}
+
+/** A sandbox served by a process's shared app: its own server, services and log. */
+export interface InProcessSandbox {
+  /** Where it answers, e.g. http://127.0.0.1:41234. */
+  url: string
+  port: number
+  /** Base of the login links it hands out (PUBLIC_URL, or http://localhost:<port>). */
+  publicUrl: string
+  config: Config
+  /** Its services, as its routes reach them (`request.sandbox`). */
+  context: SandboxContext
+  /** Its own HTTP server. */
+  server: Server
+  log: FastifyBaseLogger
+  /** A request to it without the network, as Fastify's `inject`. */
+  inject: Inject
+  /**
+   * Stops listening after in-flight requests finish (at most DRAIN_MS); with `keepAliveGraceMs`,
+   * clients connected first get that long of 503 + `Connection: close`.
+   */
+  close(options?: { keepAliveGraceMs?: number }): Promise<void>
+}
+
+function sharedApp (config: Config, parts: SharedParts): Promise<FastifyInstance> {
+  const logs = config.logLevel !== 'silent'
+  const key = `${logs}:${config.oidcErrors}`
+  let app = parts.apps.get(key)
+  if (app === undefined) {
+    app = buildHttp({ logs, oidcErrors: config.oidcErrors, compiledSchemas: parts.compiledSchemas }).then(async (built) => {
+      await built.ready()
+      return built
+    })
+    // A build that failed is not kept: the next start tries again.
+    app.catch(() => parts.apps.delete(key))
+    parts.apps.set(key, app)
+  }
+  return app
+}
+
+/** A sandbox with an app of its own, as one served by a shared app. */
+function ownApp (running: RunningSandbox): InProcessSandbox {
+  const { app, url, port, publicUrl, config, close } = running
+  return { url, port, publicUrl, config, close, context: app.sandbox, server: app.server, log: app.log, inject: injector(app, undefined) }
+}
+
+/** Node's timeouts, as Fastify sets them on a server of its own. */
+function serverFor (app: FastifyInstance, binding: Binding): Server {
+  const server = createHttpServer((req, res) => {
+    (req as BoundRequest)[SANDBOX] = binding
+    app.routing(req, res)
+  })
+  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout
+  server.requestTimeout = SERVER_TIMEOUTS.requestTimeout
+  server.setTimeout(SERVER_TIMEOUTS.connectionTimeout)
+  server.on('clientError', clientErrorHandler.bind(binding))
+  return server
+}
+
+function listen (server: Server, config: Config): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ port: config.port, host: config.host }, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+/**
+ * A sandbox of its own (services, store, log, server) served by the app this process shares
+ * between the sandboxes it starts: after the first, a start builds services and a server, not
+ * forty routes.
+ */
+export async function startInProcess (config: Config, parts: SharedParts, options: { logStream?: DestinationStream } = {}): Promise<InProcessSandbox> {
+  // On `localhost` Fastify listens on each address the name has (127.0.0.1 and ::1): an app of its own does that.
+  if (config.host === 'localhost') return ownApp(await startServer(config, { ...parts, ...options }))
+  const fixtures = await parts.fixtures(config.fixturesDir)
+  const log: FastifyBaseLogger = pino({ level: config.logLevel, redact: REDACT }, options.logStream ?? await stdoutLog(config))
+  const sandbox = await createSandbox({ config, fixtures, outages: { warn: (message) => log.warn(message), info: (message) => log.info(message) } })
+  const { context } = sandbox
+  const binding: Binding = { context, log }
+  let app: FastifyInstance
+  let server: Server
+  try {
+    app = await sharedApp(config, parts)
+    server = serverFor(app, binding)
+    await listen(server, config)
+  } catch (error) {
+    await sandbox.close()
+    throw error instanceof Error && 'code' in error ? new ListenError(config, error as NodeJS.ErrnoException) : error
+  }
+  const address = server.address() as AddressInfo
+  context.lifecycle.listening = true
+  sandbox.located(addresses(address, config))
+  const warning = exposureWarning(config, fixtures.clients)
+  if (warning !== undefined) log.warn(warning)
+  return {
+    url: `http://${reachableHost(address)}:${address.port}`,
+    port: address.port,
+    publicUrl: context.publicUrl(),
+    config,
+    context,
+    server,
+    log,
+    inject: injector(app, binding),
+    async close (closeOptions = {}) {
+      await startDraining(context.lifecycle, server, closeOptions.keepAliveGraceMs ?? 0)
+      const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS)
+      cut.unref()
+      try {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+        })
+      } finally {
+        clearTimeout(cut)
+        context.lifecycle.listening = false
+        await sandbox.close()
+      }
+    }
   }
 }

@@ -11,7 +11,7 @@ async function clientAuth (app: FastifyInstance): Promise<void> {
   await app.register(basicAuth, {
     authenticate: { realm: 'Freedom ID sandbox' },
     async validate (clientId, secret, request) {
-      const client = app.sandbox.clients.verify(clientId, secret)
+      const client = request.sandbox.clients.verify(clientId, secret)
       if (client === undefined) return new ProviderError('unauthenticated')
       request.client = client
       return undefined
@@ -19,4 +19,4 @@ async function clientAuth (app: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(clientAuth, { name: 'client-auth', fastify: '5.x', dependencies: ['sandbox-context'] })
+export default fp(clientAuth, { name: 'client-auth', fastify: '5.x' })

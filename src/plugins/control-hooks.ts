@@ -39,11 +39,10 @@ function parsedResponse (payload: unknown, contentType: unknown): unknown {
 
 /** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
 async function controlHooks (app: FastifyInstance): Promise<void> {
-  const { faults, journal, clock } = app.sandbox
   const arrived = new WeakMap<FastifyRequest, { sandbox: number, real: number, started: number }>()
   const responses = new WeakMap<FastifyRequest, unknown>()
 
-  const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => journal.record({
+  const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => request.sandbox.journal.record({
     time: new Date(arrived.get(request)!.sandbox).toISOString(),
     real_time: new Date(arrived.get(request)!.real).toISOString(),
     method: request.method,
@@ -56,10 +55,11 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     request: { headers: redactHeaders(request.headers), body: journalBody(request.body) },
     response: { body: responseBody },
     fault: request.fault === undefined ? undefined : { id: request.fault.id, status: request.fault.status, delay_ms: request.fault.delay_ms, drop: request.fault.drop },
-    facts: await factsOf(request, routeOf(request), status, app.sandbox)
+    facts: await factsOf(request, routeOf(request), status, request.sandbox)
   })
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const { faults, journal, clock } = request.sandbox
     if (!journal.enabled && faults.idle()) return
     if (UNTOUCHED.test(routeOf(request))) return
     if (journal.enabled) arrived.set(request, { sandbox: clock.now(), real: clock.real(), started: performance.now() })
@@ -83,10 +83,10 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     }
   })
 
-  if (!journal.enabled) return
-  app.addHook('onSend', async (request, reply, payload) => {
+  // What follows keeps the journal: nothing to do for a request that arrived unjournaled.
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (arrived.has(request)) responses.set(request, parsedResponse(payload, reply.getHeader('content-type')))
-    return payload
+    done(null, payload)
   })
   // A client that gives up (its timeout, during a fault's delay) gets no answer and no onResponse: its entry is written now, status 0.
   app.addHook('onRequestAbort', async (request) => {
@@ -107,4 +107,4 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(controlHooks, { name: 'control-hooks', fastify: '5.x', dependencies: ['sandbox-context'] })
+export default fp(controlHooks, { name: 'control-hooks', fastify: '5.x' })

@@ -2,6 +2,7 @@ import type { Server } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Lifecycle } from '../context.js'
 import { ERRORS, envelope } from '../errors.js'
 
 declare module 'fastify' {
@@ -29,26 +30,29 @@ const connections = (server: Server) => new Promise<number>((resolve) => {
   server.getConnections((_error, count) => resolve(count))
 })
 
+/** A sandbox starts closing: from now on it answers 503; with clients connected, it waits `graceMs` before its server stops listening. */
+export async function startDraining (lifecycle: Lifecycle, server: Server, graceMs: number): Promise<void> {
+  lifecycle.closing = true
+  if (graceMs > 0 && server.listening && await connections(server) > 0) await sleep(graceMs)
+}
+
+const CLOSING_BODY = JSON.stringify(envelope('Not ready: the sandbox is shutting down.', ERRORS.notReady.code))
+
 /**
- * While the server closes: requests that arrive answer 503 in the provider's envelope, and every
+ * While a sandbox closes: requests that arrive answer 503 in the provider's envelope, and every
  * answer says `Connection: close`, so keep-alive clients let go instead of holding the exit up.
  */
 async function draining (app: FastifyInstance): Promise<void> {
-  let closing = false
   app.decorate('keepAliveGraceMs', 0)
-  app.addHook('preClose', async () => {
-    closing = true
-    if (app.keepAliveGraceMs > 0 && app.server.listening && await connections(app.server) > 0) await sleep(app.keepAliveGraceMs)
-  })
   // Callback hooks: on every ordinary request they cost a flag check, not a promise.
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done()
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.sandbox.lifecycle.closing) return done()
     reply.code(503).header('connection', 'close').type('application/json; charset=utf-8')
       .serializer((payload) => payload as string)
-      .send(JSON.stringify(envelope('Not ready: the sandbox is shutting down.', ERRORS.notReady.code)))
+      .send(CLOSING_BODY)
   })
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.sandbox.lifecycle.closing) reply.header('connection', 'close')
     done(null, payload)
   })
 }

@@ -1,6 +1,6 @@
 import { STATUS_CODES, maxHeaderSize } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { ERRORS, ProviderError, ValidationFailed, envelope, type ErrorName } from '../errors.js'
@@ -72,7 +72,7 @@ export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus:
     .send(JSON.stringify(rendered.body))
 }
 
-async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions): Promise<void> {
+async function errorHandler (app: FastifyInstance): Promise<void> {
   // Every route's paths and methods, so an unknown method on a known path answers 405, not 404.
   // Routed on the first unknown request: building a router of every route cost each start about
   // as much as the rest of the error handling put together.
@@ -98,7 +98,7 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
     // The provider's own 5xx (not ready) is expected; a lost store is told once per outage by the
     // store, and each request's line gives the reason; anything else is a bug worth the stack.
     if (rendered.status >= 500 && !(error instanceof ProviderError) && !(error instanceof StoreUnavailableError)) request.log.error({ err: error }, 'request failed')
-    return sendError(reply, rendered, options.errorStatus)
+    return sendError(reply, rendered, request.sandbox.config.errorStatus)
   })
 
   app.setNotFoundHandler((request, reply) => {
@@ -111,9 +111,9 @@ async function errorHandler (app: FastifyInstance, options: ErrorHandlerOptions)
         ...providerBody('methodNotAllowed',
           `The ${request.method} method is not supported for route ${path}. Supported methods: ${allowed.join(', ')}.`),
         headers: { allow: allowed.join(', ') }
-      }, options.errorStatus)
+      }, request.sandbox.config.errorStatus)
     }
-    return sendError(reply, providerBody('notFound', `The route ${request.method} ${path} could not be found.`), options.errorStatus)
+    return sendError(reply, providerBody('notFound', `The route ${request.method} ${path} could not be found.`), request.sandbox.config.errorStatus)
   })
 }
 
@@ -143,7 +143,7 @@ export function clientErrorBody (error: NodeJS.ErrnoException & { reason?: unkno
  * connection closes. The status is always the real one: ERROR_STATUS=200 concerns the answers of
  * the API, and no request was read here.
  */
-export function clientErrorHandler (this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+export function clientErrorHandler (this: { log: FastifyBaseLogger }, error: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset connection has nobody to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   this.log.debug({ err: error }, 'HTTP parser error')

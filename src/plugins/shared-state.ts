@@ -10,11 +10,11 @@ const WITHOUT_STORE = /^\/(health|ready|openapi\.json|login\/assets\/)/
  * store's clock is this process's alone and never needs it.)
  */
 async function sharedState (app: FastifyInstance): Promise<void> {
-  const { clock } = app.sandbox
   app.addHook('onRequest', async (request) => {
-    if (WITHOUT_STORE.test(request.url)) return
+    const { store, clock } = request.sandbox
+    if (store.local || WITHOUT_STORE.test(request.url)) return
     await clock.sync()
   })
 }
 
-export default fp(sharedState, { name: 'shared-state', fastify: '5.x', dependencies: ['sandbox-context'] })
+export default fp(sharedState, { name: 'shared-state', fastify: '5.x', })

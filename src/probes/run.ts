@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import type { SandboxContext } from '../context.js'
+import type { Inject } from '../http/binding.js'
 import type { User } from '../domain/fixtures.js'
 import { DEFAULT_LIMITS, type Answer, type Browser, type LocalTransport } from './browser.js'
 import { PROBES, type ProbeDefinition } from './catalogue.js'
@@ -23,10 +24,10 @@ const is2xx = (answer: Answer | undefined) => answer !== undefined && answer.sta
 const is5xx = (answer: Answer | undefined) => answer !== undefined && answer.status >= 500
 
 /** The sandbox's own pages, answered in process: the browser never needs the sandbox reachable at PUBLIC_URL. */
-export function injectTransport (app: FastifyInstance, origins: ReadonlySet<string>): LocalTransport {
+export function injectTransport (inject: Inject, origins: ReadonlySet<string>): LocalTransport {
   return (request) => {
     if (!origins.has(request.url.origin)) return undefined
-    return app.inject({
+    return inject({
       method: request.method,
       url: `${request.url.pathname}${request.url.search}`,
       headers: {
@@ -47,10 +48,10 @@ export function injectTransport (app: FastifyInstance, origins: ReadonlySet<stri
   }
 }
 
-export async function runProbes (app: FastifyInstance, origins: ReadonlySet<string>, target: ProbeTarget): Promise<ProbeReport> {
+export async function runProbes (sandbox: SandboxContext, inject: Inject, origins: ReadonlySet<string>, target: ProbeTarget): Promise<ProbeReport> {
   const base: KitOptions = {
-    sandbox: app.sandbox,
-    local: injectTransport(app, origins),
+    sandbox,
+    local: injectTransport(inject, origins),
     limits: { ...DEFAULT_LIMITS, ...(target.timeoutMs === undefined ? {} : { timeoutMs: target.timeoutMs }) },
     origins,
     start: target.start,

@@ -162,11 +162,11 @@ t.test('asked for at once by many, a generated key is made once', async (t) => {
 t.test('the key is made in the background from the first OIDC request on: never for a sandbox that serves only OAuth2', async (t) => {
   const sandbox = await startSandbox({ logLevel: 'silent' })
   t.teardown(() => sandbox.close())
-  const keys = sandbox.app.sandbox.store.collection<string>('signing-key')
-  const { trackId } = await authorize(sandbox.app)
+  const keys = sandbox.context.store.collection<string>('signing-key')
+  const { trackId } = await authorize(sandbox)
   const { redirect_uri: back } = await sandbox.approve(trackId, { user: AIGERIM })
-  const token = await exchange(sandbox.app, new URL(back).searchParams.get('authorization_code')!)
-  t.equal((await userData(sandbox.app, token.json().access_token)).statusCode, 200)
+  const token = await exchange(sandbox, new URL(back).searchParams.get('authorization_code')!)
+  t.equal((await userData(sandbox, token.json().access_token)).statusCode, 200)
   await new Promise((resolve) => setTimeout(resolve, 200))
   t.equal(await keys.get('pem'), undefined, 'a whole OAuth2 flow made no key')
 

@@ -180,10 +180,9 @@ t.test('--start may be a login link itself: the honest sign-in uses it up, and e
 
 t.test('the kit refuses to go on when the sandbox does not behave as a sign-in does: a login page that does not redirect, a code already gone', async (t) => {
   const { sandbox, shop } = await sandboxAndShop(t)
-  const app = sandbox.app
   const origins = new Set([sandbox.publicUrl, sandbox.url])
-  const users = await app.sandbox.users.personas(0)
-  const kit = createKit({ sandbox: app.sandbox, local: injectTransport(app, origins), limits: DEFAULT_LIMITS, origins, start: `${shop.url}/login`, persona: users.users[0]!, attackerPersona: users.users[1]! }, [])
+  const users = await sandbox.context.users.personas(0)
+  const kit = createKit({ sandbox: sandbox.context, local: injectTransport(sandbox.inject, origins), limits: DEFAULT_LIMITS, origins, start: `${shop.url}/login`, persona: users.users[0]!, attackerPersona: users.users[1]! }, [])
   const begun = await kit.begin('user')
   await kit.consent(begun, 'allow')
   await t.rejects(kit.consent(begun, 'allow'), new ProbeSetupError(`the sandbox's login page did not redirect: POST ${begun.loginOrigin}/login/sign-in answered 409`))
@@ -192,7 +191,7 @@ t.test('the kit refuses to go on when the sandbox does not behave as a sign-in d
 
 t.test('the call\'s own Host, when it is not a plain host, is not taken for the sandbox\'s address; ISSUER is', async (t) => {
   const { sandbox, shop } = await sandboxAndShop(t, undefined, { issuer: 'https://passport.example' })
-  const res = await sandbox.app.inject({
+  const res = await sandbox.inject({
     method: 'POST',
     url: '/__sandbox/probes',
     headers: { host: 'not a host' },

@@ -14,13 +14,16 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 t.test('the Fastify timeouts are set on the listening server', async (t) => {
   const sandbox = await startSandbox({ logLevel: 'silent' })
   t.teardown(() => sandbox.close())
-  const server = sandbox.app.server
+  const server = sandbox.server
   t.equal(server.requestTimeout, 30_000, 'requestTimeout: a whole request must arrive within 30 s')
   t.equal(server.timeout, 60_000, 'connectionTimeout: a socket idle for 60 s is closed')
   t.equal(server.keepAliveTimeout, 5_000, 'keepAliveTimeout: an idle keep-alive connection lives 5 s')
   // Node cuts a request whose headers are incomplete at the smaller of the two (its parser checks both).
   t.ok(Math.min(server.headersTimeout, server.requestTimeout) <= 30_000, 'headers must arrive within 30 s')
-  t.equal(sandbox.app.initialConfig.bodyLimit, BODY_LIMIT)
+  const over = await sandbox.inject({ method: 'POST', url: '/__sandbox/faults', headers: { 'content-type': 'application/json' }, payload: `"${'x'.repeat(BODY_LIMIT - 1)}"` })
+  t.equal(over.statusCode, 413, 'a body one byte over BODY_LIMIT is refused')
+  const at = await sandbox.inject({ method: 'POST', url: '/__sandbox/faults', headers: { 'content-type': 'application/json' }, payload: `"${'x'.repeat(BODY_LIMIT - 2)}"` })
+  t.equal(at.statusCode, 422, 'one of BODY_LIMIT bytes is read (and refused: a fault is an object)')
   t.equal(BODY_LIMIT, 64 * 1024)
 })
 

@@ -20,13 +20,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sandbox'],
       response: { 200: Ready, 503: ErrorEnvelope }
     }
-  }, async () => {
-    if (!app.server.listening) throw new ProviderError('notReady', 'Not ready: the server is not listening yet.')
+  }, async (request) => {
+    const { lifecycle, store, clients, users } = request.sandbox
+    if (!lifecycle.listening) throw new ProviderError('notReady', 'Not ready: the server is not listening yet.')
     try {
-      await app.sandbox.store.ping()
+      await store.ping()
     } catch (error) {
       throw new ProviderError('notReady', `Not ready: ${(error as Error).message}`)
     }
-    return { status: 'ready' as const, clients: app.sandbox.clients.all().length, users: app.sandbox.users.fixtureCount }
+    return { status: 'ready' as const, clients: clients.all().length, users: users.fixtureCount }
   })
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { Inject } from '../../http/binding.js'
 import type { SandboxContext } from '../../context.js'
 import type { Grant } from '../../domain/grants.js'
 import type { DemoClient } from '../../views/home.js'
@@ -34,8 +34,8 @@ export interface Answer { status: number, body: unknown }
  * would over HTTP: the journal records it and queued faults apply. Every provider answer is JSON
  * (errors and faults included), so anything else is a bug and fails the page.
  */
-export async function callProvider (app: FastifyInstance, method: 'GET' | 'POST', url: string, authorization: string, payload?: object): Promise<Answer> {
-  const res = await app.inject({ method, url, headers: { authorization }, ...(payload === undefined ? {} : { payload }) })
+export async function callProvider (inject: Inject, method: 'GET' | 'POST', url: string, authorization: string, payload?: object): Promise<Answer> {
+  const res = await inject({ method, url, headers: { authorization }, ...(payload === undefined ? {} : { payload }) })
   return { status: res.statusCode, body: res.json() }
 }
 

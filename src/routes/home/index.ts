@@ -2,7 +2,8 @@ import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { User } from '../../domain/fixtures.js'
+import type { SandboxContext } from '../../context.js'
+import { bindingOf, injector } from '../../http/binding.js'
 import { StoreUnavailableError } from '../../domain/store.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { callbackPage, demoProblemPage, homePage } from '../../views/home.js'
@@ -10,25 +11,19 @@ import { noteFailure } from '../../plugins/logging.js'
 import { sendPage } from '../login/index.js'
 import { DEMO_CALLBACK, answerText, basicAuth, callProvider, callbackUri, demoClient, headlessScript } from './demo.js'
 
-export interface HomeOptions {
-  /** The users of users.json, listed on the start page (as provisioning may have changed them). */
-  fixtureUsers: User[]
-}
-
 /**
  * The sandbox's own pages for people: `GET /` (what this is, the clients, the personas, every
  * surface) and a built-in demo merchant: `POST /demo/sign-in` starts a real sign-in, `GET
  * /demo/callback` exchanges the code and shows what a merchant's server would now hold. Same
  * headers as the login pages, no script, everything escaped.
  */
-const pages: FastifyPluginAsyncTypebox<HomeOptions> = async (app, { fixtureUsers }) => {
+const pages: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
   await app.register(helmet, { global: false })
-  const { sandbox } = app
   // The pages may post to themselves and lead (through the login page) back to the callback.
-  const formTargets = () => ({ redirect_uri: callbackUri(sandbox) })
+  const formTargets = (sandbox: SandboxContext) => ({ redirect_uri: callbackUri(sandbox) })
   const problem = (reply: Parameters<typeof sendPage>[0], status: number, title: string, message: string) =>
-    sendPage(reply, status, demoProblemPage(title, message), formTargets())
+    sendPage(reply, status, demoProblemPage(title, message), formTargets(reply.request.sandbox))
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof StoreUnavailableError) {
@@ -44,23 +39,27 @@ const pages: FastifyPluginAsyncTypebox<HomeOptions> = async (app, { fixtureUsers
 
   app.get('/', {
     schema: { summary: 'The start page (HTML): the clients, the personas, every surface, and a "try a sign-in" button', tags: ['home'] }
-  }, async (_request, reply) => {
-    const personas = (await Promise.all(fixtureUsers.map((user) => sandbox.users.get(user.id)))).filter((user) => user !== undefined)
+  }, async (request, reply) => {
+    const { sandbox } = request
+    // The users of users.json, as provisioning may have changed them.
+    const personas = (await Promise.all(sandbox.fixtures.users.map((user) => sandbox.users.get(user.id)))).filter((user) => user !== undefined)
     return sendPage(reply, 200, homePage({
       publicUrl: sandbox.publicUrl(),
       demo: demoClient(sandbox),
       clients: sandbox.clients.all(),
       personas,
       controlToken: sandbox.config.sandboxToken !== undefined
-    }), formTargets())
+    }), formTargets(sandbox))
   })
 
   app.post('/demo/sign-in', {
     schema: { summary: 'Start a real sign-in for the demo client (Demo Shop): a 303 to its login page', tags: ['home'] }
-  }, async (_request, reply) => {
+  }, async (request, reply) => {
+    const { sandbox } = request
     const demo = demoClient(sandbox)
+    const inject = injector(app, bindingOf(request))
     if (demo === undefined) return problem(reply, 404, 'Nothing to try', 'These fixtures have no client that accepts the built-in callback.')
-    const link = await callProvider(app, 'POST', '/api/v1/oauth/authorize', basicAuth(demo), { redirect_uri: callbackUri(sandbox), grants: demo.grants })
+    const link = await callProvider(inject, 'POST', '/api/v1/oauth/authorize', basicAuth(demo), { redirect_uri: callbackUri(sandbox), grants: demo.grants })
     const target = (link.body as { redirect_uri?: unknown } | null)?.redirect_uri
     if (link.status !== 200 || typeof target !== 'string') {
       return problem(reply, 502, 'No login link', `POST /api/v1/oauth/authorize answered ${answerText(link)}`)
@@ -75,8 +74,10 @@ const pages: FastifyPluginAsyncTypebox<HomeOptions> = async (app, { fixtureUsers
       querystring: Type.Object({ authorization_code: Type.Optional(Type.String()), error_code: Type.Optional(Type.String()) })
     }
   }, async (request, reply) => {
+    const { sandbox } = request
     const { authorization_code: code, error_code: errorCode } = request.query
     const demo = demoClient(sandbox)
+    const inject = injector(app, bindingOf(request))
     if (demo === undefined) return problem(reply, 404, 'Nothing to try', 'These fixtures have no client that accepts the built-in callback.')
     if (code === undefined) {
       return errorCode === undefined
@@ -86,17 +87,17 @@ const pages: FastifyPluginAsyncTypebox<HomeOptions> = async (app, { fixtureUsers
     const record = await sandbox.codes.find(code, demo.client.client_id)
     if (record === undefined) {
       // Unknown, used (a reload) or expired: Freedom ID's own words for it.
-      const refused = await callProvider(app, 'POST', '/api/v1/oauth/token', basicAuth(demo), { authorization_code: code })
+      const refused = await callProvider(inject, 'POST', '/api/v1/oauth/token', basicAuth(demo), { authorization_code: code })
       return problem(reply, 400, 'The code was refused', `POST /api/v1/oauth/token answered ${answerText(refused)}`)
     }
     // Only codes of the demo's own sign-ins: a code another merchant's callback should get is never spent here.
     if ((await sandbox.tracks.find(record.track_id))?.redirect_uri !== callbackUri(sandbox)) {
       return problem(reply, 400, 'Not this page\'s code', 'This authorization_code was issued for another redirect_uri; it is left unused for it.')
     }
-    const tokens = await callProvider(app, 'POST', '/api/v1/oauth/token', basicAuth(demo), { authorization_code: code })
+    const tokens = await callProvider(inject, 'POST', '/api/v1/oauth/token', basicAuth(demo), { authorization_code: code })
     if (tokens.status !== 200) return problem(reply, 502, 'No token pair', `POST /api/v1/oauth/token answered ${answerText(tokens)}`)
     const accessToken = (tokens.body as { access_token: string }).access_token
-    const user = await callProvider(app, 'GET', '/api/v1/oauth/user', `Bearer ${accessToken}`)
+    const user = await callProvider(inject, 'GET', '/api/v1/oauth/user', `Bearer ${accessToken}`)
     if (user.status !== 200) return problem(reply, 502, 'No user data', `GET /api/v1/oauth/user answered ${answerText(user)}`)
     return sendPage(reply, 200, callbackPage({
       client: demo.client,
@@ -104,7 +105,7 @@ const pages: FastifyPluginAsyncTypebox<HomeOptions> = async (app, { fixtureUsers
       tokens: tokens.body,
       user: user.body,
       script: headlessScript(sandbox, demo, record.user_id)
-    }), formTargets())
+    }), formTargets(sandbox))
   })
 }
 
@@ -121,7 +122,7 @@ const revokeReceiver: FastifyPluginAsyncTypebox = async (app) => {
   }, async (_request, reply) => reply.code(204).send(null))
 }
 
-export const homeRoutes: FastifyPluginAsyncTypebox<HomeOptions> = async (app, options) => {
-  await app.register(pages, options)
+export const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(pages)
   await app.register(revokeReceiver)
 }

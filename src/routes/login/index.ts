@@ -75,9 +75,8 @@ export const signInHref = (track: Track): string =>
 export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
   await app.register(helmet, { global: false })
-  const { login, clients, users, clock, signInSessions, tracks } = app.sandbox
-
   const showSignIn = async (reply: FastifyReply, track: Track, status = 200, error?: string, typed?: string) => {
+    const { users, clients } = reply.request.sandbox
     const personas = await users.personas(LISTED_PROVISIONED)
     return sendPage(reply, status, signInPage({
       client: clients.get(track.client_id)!,
@@ -93,6 +92,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Where "Go back to the shop" leads: the track's stored redirect_uri's origin, never a URL from the request. */
   const shopOf = async (request: FastifyRequest): Promise<ShopLink | undefined> => {
+    const { tracks, clients } = request.sandbox
     const trackId = (request.query as { track_id?: unknown }).track_id ?? (request.body as { track_id?: unknown } | undefined)?.track_id
     const track = typeof trackId === 'string' ? await tracks.find(trackId) : undefined
     const client = track === undefined ? undefined : clients.get(track.client_id)
@@ -135,7 +135,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['login'],
       querystring: Type.Object({ track_id: Type.Optional(Type.String()), expire_at: Type.Optional(Type.String()) })
     }
-  }, async (request, reply) => showSignIn(reply, await login.open(request.query.track_id ?? '')))
+  }, async (request, reply) => showSignIn(reply, await request.sandbox.login.open(request.query.track_id ?? '')))
 
   app.post('/login/sign-in', {
     schema: {
@@ -149,6 +149,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       })
     }
   }, async (request, reply) => {
+    const { login, clock, signInSessions } = request.sandbox
     const { track_id: trackId, login: typed = '', password = '', persona } = request.body
     const track = await login.usable(trackId)
     let credentials: Credentials
@@ -168,6 +169,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** What this browser's sign-in allowed, so that a later prompt=none needs no page. */
   const rememberConsent = async (request: FastifyRequest<{ Body: { track_id: string } }>) => {
+    const { tracks, signInSessions } = request.sandbox
     const sessionId = sessionIdOf(request)
     const track = sessionId === undefined ? undefined : await tracks.find(request.body.track_id)
     if (track?.state !== 'code_issued' || track.user_id !== (await signInSessions.find(sessionId!))?.user_id) return
@@ -181,6 +183,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({ track_id: Type.Optional(Type.String()) })
     }
   }, async (request, reply) => {
+    const { login, users, clients } = request.sandbox
     const track = await login.usable(request.query.track_id ?? '')
     const user = track.state === 'signed_in' ? await users.get(track.user_id!) : undefined
     if (user === undefined) return reply.redirect(signInHref(track), 303)
@@ -194,6 +197,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({ track_id: Type.String(), decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]) })
     }
   }, async (request, reply) => {
+    const { login } = request.sandbox
     try {
       const redirect = await login.consent(request.body.track_id, request.body.decision)
       await rememberConsent(request)

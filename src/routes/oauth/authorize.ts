@@ -45,7 +45,6 @@ function clientPolicyErrors (body: unknown, allowsRedirect: (uri: string) => boo
 }
 
 export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
-  const { clients, tracks } = app.sandbox
   app.post('/api/v1/oauth/authorize', {
     onRequest: app.basicAuth,
     // Schema failures and the client's own restrictions are reported together, every field at once.
@@ -58,6 +57,7 @@ export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AuthorizeReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
+    const { clients, tracks, publicUrl } = request.sandbox
     const client = request.client!
     const problems = [
       ...(request.validationError?.validation ?? []),
@@ -67,6 +67,6 @@ export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
     const track = await tracks.issue({ clientId: client.client_id, redirectUri: request.body.redirect_uri, grants: request.body.grants })
     request.trackId = track.track_id
     // A UUID and digits need no encoding.
-    return { redirect_uri: `${app.sandbox.publicUrl()}/login?track_id=${track.track_id}&expire_at=${unixSeconds(Date.parse(track.expires_at))}` }
+    return { redirect_uri: `${publicUrl()}/login?track_id=${track.track_id}&expire_at=${unixSeconds(Date.parse(track.expires_at))}` }
   })
 }

@@ -91,10 +91,10 @@ async function requestIdFromBody (request: FastifyRequest): Promise<void> {
 }
 
 export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { clients, kyc, tokens, users } = app.sandbox
   // Authentication comes first (as Laravel's middleware does): a stranger learns nothing from a 422.
   const tokenOf = new WeakMap<FastifyRequest, TokenRecord>()
   app.addHook('onRequest', async (request) => {
+    const { clients, tokens } = request.sandbox
     const token = await tokens.findAccess(bearerToken(request))
     if (token === undefined) throw invalidToken()
     tokenOf.set(request, token)
@@ -113,6 +113,7 @@ export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ProfileRequestReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
+    const { kyc, users } = request.sandbox
     const token = tokenOf.get(request)!
     const view = await kyc.submit({
       client_id: token.client_id,
@@ -134,7 +135,7 @@ export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: StatusReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 413: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const view = await kyc.status(tokenOf.get(request)!.client_id, request.query.request_id)
+    const view = await request.sandbox.kyc.status(tokenOf.get(request)!.client_id, request.query.request_id)
     const head = { request_id: view.request_id, status: view.status, status_message: view.status_message }
     const at = formatMicroTimestamp(view.changed_at)
     if (view.freedom_id === undefined) return { ...head, datetime: at }

@@ -89,10 +89,9 @@ async function unlessTaken<T> (write: Promise<T>): Promise<T> {
  * page at once; `POST /__sandbox/reset` drops them all (they live in the store).
  */
 export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { ids, tokens, users } = app.sandbox
   // Credentials first, as everywhere: a bad token with a bad body answers 401.
   const accessToken = async (request: FastifyRequest): Promise<void> => {
-    if (await tokens.findAccess(bearerToken(request)) === undefined) throw invalidToken()
+    if (await request.sandbox.tokens.findAccess(bearerToken(request)) === undefined) throw invalidToken()
   }
   const response = { 200: ProvisioningReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
 
@@ -107,6 +106,7 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response
     }
   }, async (request) => {
+    const { ids, users } = request.sandbox
     await assertValid(users, CreateUserBody, request.body, request.validationError?.validation ?? [])
     const user = await unlessTaken(users.create({ password: DEFAULT_PASSWORD, ...profileOf(request.body), phone: request.body.phone, id: await ids.uuidv4() }))
     return { freedom_id: user.id }
@@ -123,6 +123,7 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response
     }
   }, async (request) => {
+    const { users } = request.sandbox
     await assertValid(users, UpdateUserBody, request.body, request.validationError?.validation ?? [])
     const user = (await unlessTaken(users.update(request.body.freedom_id, profileOf(request.body))))!
     return { freedom_id: user.id }

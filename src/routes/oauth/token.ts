@@ -26,7 +26,6 @@ const reply = (record: TokenRecord) => ({
 })
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { clients, login, tokens } = app.sandbox
   app.addHook('onSend', async (_request, reply) => { reply.header('cache-control', 'no-store') })
 
   app.post('/api/v1/oauth/token', {
@@ -39,7 +38,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const exchanged = await login.exchange(request.body.authorization_code, request.client!.client_id, 'oauth2')
+    const exchanged = await request.sandbox.login.exchange(request.body.authorization_code, request.client!.client_id, 'oauth2')
     if (exchanged === undefined) throw new ProviderError('invalidAuthorizationCode')
     request.trackId = exchanged.code.track_id
     const record = exchanged.pair
@@ -54,6 +53,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 401: ErrorEnvelope }
     }
   }, async (request) => {
+    const { clients, tokens } = request.sandbox
     const record = await tokens.refresh(bearerToken(request), 'oauth2')
     if (record === undefined) throw invalidToken()
     request.client = clients.get(record.client_id)

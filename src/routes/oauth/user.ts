@@ -4,7 +4,6 @@ import { ErrorEnvelope } from '../../errors.js'
 import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { clients, tokens, users } = app.sandbox
   app.get('/api/v1/oauth/user', {
     schema: {
       summary: "The signed-in user's data: id and exactly the fields the grants allow",
@@ -13,6 +12,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: UserInfoSchema, 401: ErrorEnvelope }
     }
   }, async (request, reply) => {
+    const { clients, tokens, users } = request.sandbox
     const token = await tokens.findAccess(bearerToken(request))
     const user = token === undefined ? undefined : await users.get(token.user_id)
     if (token === undefined || user === undefined) throw invalidToken()

@@ -32,8 +32,6 @@ export const AuthorizeQuery = Type.Object({
  */
 export const oidcAuthorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(helmet, { global: false })
-  const { clients, tracks, login, users, clock, signInSessions } = app.sandbox
-
   app.get('/openid', {
     // The handler reads the raw query itself: a repeated parameter is an OIDC error, not a 422.
     attachValidation: true,
@@ -43,6 +41,7 @@ export const oidcAuthorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
       querystring: AuthorizeQuery
     }
   }, async (request, reply) => {
+    const { clients, tracks, login, users, clock, signInSessions } = request.sandbox
     const checked = checkAuthorizationRequest(request.query as Record<string, unknown>, clients)
     if (checked.outcome === 'page') return sendPage(reply, 400, errorPage('Cannot sign in', checked.message))
     request.client = checked.client

@@ -54,18 +54,18 @@ export function clientFromBasic (header: string, clients: ClientRegistry): Clien
  * Client authentication at the OIDC token endpoint: `client_secret_basic` (checked on arrival,
  * before the body is read) or `client_secret_post` (client_id and client_secret in the body).
  */
-export function oidcClientAuth (clients: ClientRegistry) {
+export function oidcClientAuth () {
   return {
     async onRequest (request: FastifyRequest) {
       const header = request.headers.authorization
-      if (header !== undefined) request.client = clientFromBasic(header, clients)
+      if (header !== undefined) request.client = clientFromBasic(header, request.sandbox.clients)
     },
     async preValidation (request: FastifyRequest) {
       if (request.client !== undefined) return
       const body = (request.body ?? {}) as { client_id?: unknown, client_secret?: unknown }
       const { client_id: id, client_secret: secret } = body
       if (id === undefined && secret === undefined) throw unauthenticated(MISSING, true)
-      const client = typeof id === 'string' && typeof secret === 'string' ? clients.verify(id, secret) : undefined
+      const client = typeof id === 'string' && typeof secret === 'string' ? request.sandbox.clients.verify(id, secret) : undefined
       if (client === undefined) throw unauthenticated(FAILED, false)
       request.client = client
     }

@@ -76,15 +76,14 @@ export function discoveryDocument (baseUrl: string, issuer: string) {
 
 /** Sandbox additions (the docs publish neither), so OIDC client libraries can discover the sandbox. */
 export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { idTokens } = app.sandbox
   app.get(DISCOVERY_PATH, {
     schema: { summary: 'OIDC discovery document', tags: ['oidc'], response: { 200: DiscoverySchema } }
   }, async (request) => {
-    const { base, issuer } = oidcAddress(app.sandbox, request)
+    const { base, issuer } = oidcAddress(request.sandbox, request)
     return discoveryDocument(base, issuer)
   })
 
   app.get(JWKS_PATH, {
     schema: { summary: 'The public key that signs id_tokens (JWKS)', tags: ['oidc'], response: { 200: JwksSchema } }
-  }, async () => idTokens.jwks())
+  }, async (request) => request.sandbox.idTokens.jwks())
 }

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { OidcRouteOptions } from './index.js'
 import { Type, type Static } from '@sinclair/typebox'
-import { createOidcService } from '../../domain/oidc.js'
 import { ErrorEnvelope, OAuthErrorBody, ValidationEnvelope } from '../../errors.js'
 import { attributeName } from '../../plugins/validation.js'
 import { oidcClientAuth } from './client-auth.js'
@@ -49,12 +49,9 @@ const optional = (value: string | undefined): string | undefined => value?.trim(
  * (or with OIDC_ERRORS=envelope, Freedom ID's envelope). Forms are parsed here only: the OAuth2
  * endpoints still take JSON alone.
  */
-export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const oidcTokenRoutes: FastifyPluginAsyncTypebox<OidcRouteOptions> = async (app, { oidcErrors: reading }) => {
   await app.register(formbody)
-  const { clients, login, tokens, idTokens } = app.sandbox
-  const oidc = createOidcService({ login, tokens, idTokens })
-  const auth = oidcClientAuth(clients)
-  const reading = app.sandbox.config.oidcErrors
+  const auth = oidcClientAuth()
   app.setErrorHandler(tokenErrorHandler(reading))
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
@@ -81,7 +78,8 @@ export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const missing = missingFields(body)
       if (missing !== undefined) throw missing
       const clientId = request.client!.client_id
-      const { issuer } = oidcAddress(app.sandbox, request)
+      const { oidc } = request.sandbox
+      const { issuer } = oidcAddress(request.sandbox, request)
       const { reply, trackId } = body.grant_type === 'authorization_code'
         ? await oidc.exchange(clientId, { code: body.code!, redirectUri: body.redirect_uri!, codeVerifier: optional(body.code_verifier), issuer })
         : await oidc.refresh(clientId, { refreshToken: body.refresh_token!, scope: optional(body.scope), issuer })

@@ -17,7 +17,6 @@ export const OidcUserInfoSchema = Type.Object({
  * answers the same access token too, but without `sub`, which OIDC libraries insist on.
  */
 export const oidcUserInfoRoute: FastifyPluginAsyncTypebox = async (app) => {
-  const { tokens, users, clients } = app.sandbox
   app.route({
     method: ['GET', 'POST'],
     url: OIDC_USERINFO_PATH,
@@ -28,6 +27,7 @@ export const oidcUserInfoRoute: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: OidcUserInfoSchema, 401: ErrorEnvelope, 403: ErrorEnvelope }
     },
     async handler (request, reply) {
+      const { tokens, users, clients } = request.sandbox
       const token = await tokens.findAccess(bearerToken(request))
       const user = token === undefined ? undefined : await users.get(token.user_id)
       if (token === undefined || user === undefined) throw invalidToken()

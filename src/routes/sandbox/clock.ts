@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { SandboxContext } from '../../context.js'
 import { Type } from '@sinclair/typebox'
 import { clockRange } from '../../domain/clock.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
@@ -31,17 +32,17 @@ export const ClockChange = Type.Object({
 const FIELDS = new Set(['set', 'advance', 'freeze'])
 
 export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { clock, config } = app.sandbox
-  const range = clockRange(Math.max(config.trackTtl, config.codeTtl, config.accessTtl, config.refreshTtl ?? 0, 86_400))
+  // The range a clock can show: the longest life any record of this sandbox can have must still end in a writable date.
+  const rangeOf = ({ config }: SandboxContext) => clockRange(Math.max(config.trackTtl, config.codeTtl, config.accessTtl, config.refreshTtl ?? 0, 86_400))
   const shown = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
-  const outside = (field: string, verb: string) => new ValidationFailed({
+  const outside = (range: ReturnType<typeof clockRange>, field: string, verb: string) => new ValidationFailed({
     [field]: [`The ${field.charAt(0).toUpperCase()}${field.slice(1)} field ${verb} beyond the dates a clock can show: from ${shown(range.earliestMs)} to ${shown(range.latestMs)}.`]
   })
-  const reply = () => ({ now: new Date(clock.now()).toISOString(), frozen: clock.frozen })
+  const reply = ({ clock }: SandboxContext) => ({ now: new Date(clock.now()).toISOString(), frozen: clock.frozen })
 
   app.get('/clock', {
     schema: { summary: 'Read the sandbox clock', tags: ['sandbox'], response: { 200: ClockReply, 401: ErrorEnvelope } }
-  }, async () => reply())
+  }, async (request) => reply(request.sandbox))
 
   app.post('/clock', {
     schema: {
@@ -65,7 +66,8 @@ export const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     // One step on the store: two replicas advancing at once both count, and never pass the range together.
     const change = { set: set === undefined ? undefined : Date.parse(set), advance: advance === undefined ? undefined : parseDuration(advance)! * 1000, freeze }
-    if (!await clock.change(change, range)) throw set === undefined ? outside('advance', 'moves the clock') : outside('set', 'is')
-    return reply()
+    const range = rangeOf(request.sandbox)
+    if (!await request.sandbox.clock.change(change, range)) throw set === undefined ? outside(range, 'advance', 'moves the clock') : outside(range, 'set', 'is')
+    return reply(request.sandbox)
   })
 }

@@ -4,8 +4,6 @@ import { FAULT_CAP, FaultInputSchema, FaultSchema } from '../../domain/faults.js
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 
 export const faultRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { faults } = app.sandbox
-
   app.post('/faults', {
     schema: {
       summary: 'Queue a fault for the next calls of a route',
@@ -19,17 +17,17 @@ export const faultRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (status === undefined && delay === undefined && drop !== true) {
       throw new ValidationFailed({ status: ['The status field is required when none of delay ms / drop are present.'] })
     }
-    return reply.code(201).send(await faults.add(request.body))
+    return reply.code(201).send(await request.sandbox.faults.add(request.body))
   })
 
   app.get('/faults', {
     schema: { summary: 'The faults still queued, in order', tags: ['sandbox'], response: { 200: Type.Array(FaultSchema), 401: ErrorEnvelope } }
-  }, async () => faults.list())
+  }, async (request) => request.sandbox.faults.list())
 
   app.delete('/faults', {
     schema: { summary: 'Drop every queued fault', tags: ['sandbox'], response: { 204: Type.Null(), 401: ErrorEnvelope } }
-  }, async (_request, reply) => {
-    await faults.clear()
+  }, async (request, reply) => {
+    await request.sandbox.faults.clear()
     return reply.code(204).send(null)
   })
 }

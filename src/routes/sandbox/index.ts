@@ -15,18 +15,16 @@ import { trackRoutes } from './tracks.js'
  * every route here needs `Authorization: Bearer <token>`.
  */
 export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const token = app.sandbox.config.sandboxToken
-  if (token !== undefined) {
-    const expected = digest(token)
-    app.addHook('onRequest', async (request) => {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-      if (match === null || !matchesDigest(match[1]!, expected)) {
-        throw new ProviderError('unauthenticated', 'Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".', {
-          'www-authenticate': 'Bearer realm="freedom-id-sandbox control API"'
-        })
-      }
-    })
-  }
+  app.addHook('onRequest', async (request) => {
+    const token = request.sandbox.config.sandboxToken
+    if (token === undefined) return
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+    if (match === null || !matchesDigest(match[1]!, digest(token))) {
+      throw new ProviderError('unauthenticated', 'Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".', {
+        'www-authenticate': 'Bearer realm="freedom-id-sandbox control API"'
+      })
+    }
+  })
   await app.register(clockRoutes)
   await app.register(trackRoutes)
   await app.register(journalRoutes)

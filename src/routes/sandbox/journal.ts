@@ -4,8 +4,6 @@ import { JOURNAL_CAP, JournalEntrySchema, JournalQuerySchema } from '../../domai
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 
 export const journalRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { journal } = app.sandbox
-
   app.get('/requests', {
     schema: {
       summary: 'The request journal, newest first',
@@ -14,12 +12,12 @@ export const journalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: JournalQuerySchema,
       response: { 200: Type.Array(JournalEntrySchema), 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
-  }, async (request) => journal.query(request.query))
+  }, async (request) => request.sandbox.journal.query(request.query))
 
   app.delete('/requests', {
     schema: { summary: 'Empty the journal', tags: ['sandbox'], response: { 204: Type.Null(), 401: ErrorEnvelope } }
-  }, async (_request, reply) => {
-    await journal.clear()
+  }, async (request, reply) => {
+    await request.sandbox.journal.clear()
     return reply.code(204).send(null)
   })
 }

@@ -5,14 +5,15 @@ import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } fr
 import { PROBES } from '../../probes/catalogue.js'
 import { ProbeReportSchema, ProbeRequestSchema } from '../../probes/report.js'
 import { runProbes } from '../../probes/run.js'
+import type { SandboxContext } from '../../context.js'
+import { bindingOf, injector } from '../../http/binding.js'
 
 const defined = (value: string | undefined): value is string => value !== undefined
 
 /** The relying-party probes: the sandbox plays the user's browser against a merchant and tampers with its sign-ins. */
 export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users, config, publicUrl, selfUrl } = app.sandbox
-  // One run at a time: each may take minutes against a slow merchant, and makes requests of its own.
-  let running = false
+  // One run at a time per sandbox: each may take minutes against a slow merchant, and makes requests of its own.
+  const running = new WeakSet<SandboxContext>()
 
   app.post('/probes', {
     schema: {
@@ -23,6 +24,8 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ProbeReportSchema, 401: ErrorEnvelope, 409: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
+    const { sandbox } = request
+    const { users, config, publicUrl, selfUrl } = sandbox
     const { start, signed_in: signedIn, persona, only, timeout_ms: timeoutMs } = request.body
     const bad: Record<string, string[]> = {}
     if (!isHttpUrl(start)) bad.start = ['The start field must be an absolute http(s) URL.']
@@ -39,12 +42,12 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const called = [plainHost(request.headers.host)].filter(defined).map((host) => `http://${host}`)
     const origins = new Set([publicUrl(), selfUrl(), config.issuer, ...called].filter(defined).map((url) => new URL(url).origin))
     const attacker = candidates.find((user) => user.id !== chosen.id) ?? chosen
-    if (running) throw new ProviderError('probesUnderWay')
-    running = true
+    if (running.has(sandbox)) throw new ProviderError('probesUnderWay')
+    running.add(sandbox)
     try {
-      return await runProbes(app, origins, { start, signedIn, persona: chosen, attackerPersona: attacker, only, timeoutMs })
+      return await runProbes(sandbox, injector(app, bindingOf(request)), origins, { start, signedIn, persona: chosen, attackerPersona: attacker, only, timeoutMs })
     } finally {
-      running = false
+      running.delete(sandbox)
     }
   })
 }

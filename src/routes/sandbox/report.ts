@@ -18,8 +18,6 @@ export const ReportQuerySchema = Type.Object({
 })
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { journal, deliveries, clients, clock } = app.sandbox
-
   app.get('/report', {
     schema: {
       summary: 'The integration report: rules evaluated over what the sandbox saw, per client',
@@ -33,6 +31,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
+    const { journal, deliveries, clients, clock } = request.sandbox
     const { format = 'json', expect } = request.query
     const report = await integrationReport({ journal, deliveries, clients, now: () => clock.now() }, expect?.split(',') ?? [])
     // The counts in a header too, so a caller of the JUnit or HTML form knows whether to fail.

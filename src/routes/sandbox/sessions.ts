@@ -11,8 +11,6 @@ const LogoutReply = Type.Object({
 
 /** A user's Freedom ID session ending, and the back-channel calls it makes to the clients' revoke_uri. */
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { users, tokens, clients, deliveries, selfUrl, signInSessions } = app.sandbox
-
   app.post('/users/:user_id/logout', {
     schema: {
       summary: "End a user's Freedom ID session: their tokens and browser sign-ins stop working and each client with a revoke_uri is told",
@@ -22,6 +20,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: LogoutReply, 401: ErrorEnvelope, 404: ErrorEnvelope }
     }
   }, async (request) => {
+    const { users, tokens, clients, deliveries, selfUrl, signInSessions } = request.sandbox
     const user = await users.find(request.params.user_id)
     if (user === undefined) throw new ProviderError('notFound', `No user ${request.params.user_id}.`)
     const ended = await tokens.endSession(user.id)
@@ -45,12 +44,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['sandbox'],
       response: { 200: Type.Array(DeliverySchema), 401: ErrorEnvelope }
     }
-  }, async () => deliveries.list())
+  }, async (request) => request.sandbox.deliveries.list())
 
   app.delete('/deliveries', {
     schema: { summary: 'Forget the delivery log', tags: ['sandbox'], response: { 204: Type.Null(), 401: ErrorEnvelope } }
-  }, async (_request, reply) => {
-    await deliveries.clear()
+  }, async (request, reply) => {
+    await request.sandbox.deliveries.clear()
     return reply.code(204).send(null)
   })
 }

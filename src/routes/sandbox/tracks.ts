@@ -38,8 +38,6 @@ async function inControlTerms (error: unknown, login: LoginFlow, trackId: string
 
 /** Tracks without a browser: read one, or sign in and consent headlessly, under the same rules as the login page. */
 export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { tracks, login } = app.sandbox
-
   app.get('/tracks/:track_id', {
     schema: {
       summary: 'A login track as the sandbox holds it',
@@ -48,6 +46,7 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Composite([TrackSchema, Type.Object({ expired: Type.Boolean() })]), 401: ErrorEnvelope, 404: ErrorEnvelope }
     }
   }, async (request) => {
+    const { tracks } = request.sandbox
     const track = await tracks.find(request.params.track_id)
     if (track === undefined) throw new ProviderError('notFound', `No track ${request.params.track_id} (unknown, or expired more than an hour ago).`)
     return { ...track, expired: tracks.isExpired(track) }
@@ -62,6 +61,7 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: RedirectReply, 401: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 410: ErrorEnvelope }
     }
   }, async (request) => {
+    const { login } = request.sandbox
     const { track_id: trackId } = request.params
     request.trackId = trackId
     try {
@@ -84,6 +84,7 @@ export const trackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: RedirectReply, ...LoginFailures }
     }
   }, async (request) => {
+    const { login } = request.sandbox
     const { track_id: trackId } = request.params
     request.trackId = trackId
     try {

@@ -232,13 +232,13 @@ t.test('a bundled client has revoke_uri /demo/revoke: a logout delivers to this 
     const sandbox = await startSandbox({ host, logLevel: 'silent' })
     t.teardown(() => sandbox.close())
     const authorization = basic(REVOKE_CLIENT, 'demo-shop-revoke-secret')
-    const { trackId } = await authorize(sandbox.app, { redirect_uri: 'https://shop.example/cb', grants: ['read.email'] }, authorization)
+    const { trackId } = await authorize(sandbox, { redirect_uri: 'https://shop.example/cb', grants: ['read.email'] }, authorization)
     const { redirect_uri: redirect } = await sandbox.approve(trackId, { user: AIGERIM })
-    const pair = (await exchange(sandbox.app, new URL(redirect).searchParams.get('authorization_code')!, authorization)).json()
+    const pair = (await exchange(sandbox, new URL(redirect).searchParams.get('authorization_code')!, authorization)).json()
     const { deliveries } = await sandbox.logout(AIGERIM)
     const self = `http://${host === '::1' || host === '::' ? '[::1]' : '127.0.0.1'}:${sandbox.port}/demo/revoke`
     t.has(deliveries, [{ target: self, body: { id: pair.id }, client_id: REVOKE_CLIENT, outcome: 'pending' }], host)
-    await sandbox.app.sandbox.deliveries.settled()
+    await sandbox.context.deliveries.settled()
     t.has(await sandbox.deliveries(), [{ target: self, outcome: 'delivered', attempts: [{ status: 204 }] }], host)
   }
 })
