@@ -11,6 +11,7 @@ import type { Ids } from './domain/ids.js'
 import type { Store } from './domain/store.js'
 import { addresses, createSandbox } from './sandbox.js'
 import { SANDBOX, type BoundRequest } from './http/binding.js'
+import { guardedRequest } from './http/guards.js'
 import clientAuth from './plugins/client-auth.js'
 import controlHooks from './plugins/control-hooks.js'
 import sharedState from './plugins/shared-state.js'
@@ -26,11 +27,7 @@ import { healthRoutes } from './routes/health/index.js'
 import { homeRoutes } from './routes/home/index.js'
 import { loginRoutes } from './routes/login/index.js'
 import { oidcRoutes } from './routes/oidc/index.js'
-import { authorizeRoute } from './routes/oauth/authorize.js'
-import { tokenRoutes } from './routes/oauth/token.js'
-import { userRoutes } from './routes/oauth/user.js'
-import { getProfileRoutes } from './routes/oauth/get-profile.js'
-import { provisioningRoutes } from './routes/oauth/provisioning.js'
+import { oauthRoutes } from './routes/oauth/index.js'
 import { sandboxRoutes } from './routes/sandbox/index.js'
 
 export const BODY_LIMIT = 64 * 1024
@@ -75,6 +72,11 @@ export interface HttpOptions {
  */
 export async function buildHttp (options: HttpOptions): Promise<FastifyInstance> {
   const { own } = options
+  const sandboxOf = (raw: unknown): SandboxContext => {
+    const context = (raw as BoundRequest)[SANDBOX]?.context ?? own?.context
+    if (context === undefined) throw new Error('a request to an app that serves several sandboxes came without one')
+    return context
+  }
   const logger = own === undefined
     // Each request's logger is a child of its sandbox's (childLoggerFactory); the app's own logs nothing.
     ? (options.logs === true ? { level: 'trace', stream: { write () {} } } : false)
@@ -95,18 +97,16 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
-    frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), request.sandbox.config.errorStatus) },
+    frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), sandboxOf(request.raw).config.errorStatus) },
     // And those of Node's HTTP parser, before any request exists.
     clientErrorHandler
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   if (own === undefined) app.decorate('sandbox', { getter () { throw new Error('this app serves several sandboxes: read request.sandbox') } })
   else app.decorate('sandbox', own.context)
-  app.decorateRequest('sandbox', {
-    getter (this: FastifyRequest): SandboxContext {
-      return (this.raw as BoundRequest)[SANDBOX]?.context ?? this.server.sandbox
-    }
-  })
+  app.decorateRequest('client', guardedRequest.client)
+  app.decorateRequest('token', guardedRequest.token)
+  app.decorateRequest('sandbox', { getter (this: FastifyRequest): SandboxContext { return sandboxOf(this.raw) } })
   await app.register(sharedState)
 
   // Only JSON bodies are the provider's; text/plain would reach validation as a string.
@@ -130,12 +130,8 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
   await app.register(controlHooks)
 
   await app.register(healthRoutes)
-  await app.register(authorizeRoute)
-  await app.register(tokenRoutes)
-  await app.register(userRoutes)
+  await app.register(oauthRoutes)
   await app.register(oidcRoutes, { oidcErrors: options.oidcErrors })
-  await app.register(getProfileRoutes)
-  await app.register(provisioningRoutes)
   await app.register(loginRoutes)
   await app.register(homeRoutes)
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })

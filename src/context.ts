@@ -5,7 +5,7 @@ import type { CodeService } from './domain/codes.js'
 import type { Deliveries } from './domain/deliveries.js'
 import type { FaultQueue } from './domain/faults.js'
 import type { Journal } from './domain/journal.js'
-import type { Client, Fixtures } from './domain/fixtures.js'
+import type { Fixtures } from './domain/fixtures.js'
 import type { Ids } from './domain/ids.js'
 import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
@@ -67,7 +67,5 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The sandbox this request is for. */
     readonly sandbox: SandboxContext
-    /** The client that authenticated with HTTP Basic, on routes that require it. */
-    client?: Client
   }
 }

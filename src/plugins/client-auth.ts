@@ -2,6 +2,7 @@ import basicAuth from '@fastify/basic-auth'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ProviderError } from '../errors.js'
+import { authenticated } from '../http/guards.js'
 
 /**
  * HTTP Basic `base64(client_id:client_secret)` against clients.json, as `app.basicAuth` for a
@@ -13,7 +14,7 @@ async function clientAuth (app: FastifyInstance): Promise<void> {
     async validate (clientId, secret, request) {
       const client = request.sandbox.clients.verify(clientId, secret)
       if (client === undefined) return new ProviderError('unauthenticated')
-      request.client = client
+      authenticated(request, client)
       return undefined
     }
   })

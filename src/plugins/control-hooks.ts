@@ -50,7 +50,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     query: request.query as Record<string, unknown>,
     status,
     duration_ms: Math.round(durationMs * 100) / 100,
-    client_id: request.client?.client_id,
+    client_id: request.caller?.client_id,
     track_id: journalTrackId(request.trackId, (request.query as { track_id?: unknown }).track_id, (request.body as { track_id?: unknown } | undefined)?.track_id),
     request: { headers: redactHeaders(request.headers), body: journalBody(request.body) },
     response: { body: responseBody },

@@ -61,10 +61,10 @@ async function verdictOf (request: FastifyRequest, route: string, sandbox: Sandb
   const now = sandbox.clock.now()
   const flow = CODE_ENDPOINTS[route]
   const body = request.body
-  if (flow !== undefined && request.client !== undefined) {
+  if (flow !== undefined && request.caller !== undefined) {
     const code = stringField(body, flow ? 'code' : 'authorization_code')
     const refresh = flow ? stringField(body, 'refresh_token') : undefined
-    if (code !== undefined && (!flow || stringField(body, 'grant_type') === 'authorization_code')) return await history.code(code, request.client.client_id, flow, now) ?? 'unknown'
+    if (code !== undefined && (!flow || stringField(body, 'grant_type') === 'authorization_code')) return await history.code(code, request.caller.client_id, flow, now) ?? 'unknown'
     if (refresh !== undefined) return await history.bearer(refresh, now) ?? 'unknown'
   }
   const token = bearerOf(request)
@@ -98,13 +98,13 @@ export async function factsOf (request: FastifyRequest, route: string, status: n
       facts.credential_track_id = verdict.event.track_id
       owner = verdict.event.client_id
     }
-  } else if (request.client === undefined) {
+  } else if (request.caller === undefined) {
     // A fault answered before authentication: whose request it was, from its credentials.
     const token = bearerOf(request)
     owner = token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
   }
   owner ??= header === undefined ? bodyClient(request.body, sandbox) ?? await bodyTokenClient(request.body, sandbox) : basicClient(header, sandbox) ?? await anySchemeClient(header, sandbox)
-  if (request.client === undefined && owner !== undefined) facts.client_id = owner
+  if (request.caller === undefined && owner !== undefined) facts.client_id = owner
   for (const key of Object.keys(facts) as Array<keyof JournalFacts>) if (facts[key] === undefined) delete facts[key]
   return Object.keys(facts).length === 0 ? undefined : facts
 }

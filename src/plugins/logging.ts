@@ -117,8 +117,8 @@ export class RequestLog extends LogController {
       url: safeUrl(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 100) / 100,
-      client_id: request.client?.client_id,
-      client: request.client?.name,
+      client_id: request.caller?.client_id,
+      client: request.caller?.name,
       reason: request.failure ?? (request.fault === undefined ? undefined : 'a fault queued with POST /__sandbox/faults')
     }, 'request')
   }

@@ -46,7 +46,6 @@ function clientPolicyErrors (body: unknown, allowsRedirect: (uri: string) => boo
 
 export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/oauth/authorize', {
-    onRequest: app.basicAuth,
     // Schema failures and the client's own restrictions are reported together, every field at once.
     attachValidation: true,
     schema: {
@@ -58,7 +57,7 @@ export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { clients, tracks, publicUrl } = request.sandbox
-    const client = request.client!
+    const { client } = request
     const problems = [
       ...(request.validationError?.validation ?? []),
       ...clientPolicyErrors(request.body, (uri) => clients.allowsRedirect(client, uri), (grant) => clients.allowsGrant(client, grant))

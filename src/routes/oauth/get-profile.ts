@@ -4,9 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import { formatMicroTimestamp } from '../../domain/clock.js'
 import type { KycStatus } from '../../domain/kyc.js'
-import type { TokenRecord } from '../../domain/tokens.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
-import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 import { tooDeep } from '../../plugins/json-depth.js'
 
 const RequestId = Type.String({ format: 'uuid', description: "The partner's own id for the request (a UUID)" })
@@ -91,19 +89,6 @@ async function requestIdFromBody (request: FastifyRequest): Promise<void> {
 }
 
 export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Authentication comes first (as Laravel's middleware does): a stranger learns nothing from a 422.
-  const tokenOf = new WeakMap<FastifyRequest, TokenRecord>()
-  app.addHook('onRequest', async (request) => {
-    const { clients, tokens } = request.sandbox
-    const token = await tokens.findAccess(bearerToken(request))
-    if (token === undefined) throw invalidToken()
-    tokenOf.set(request, token)
-    // For the request journal, as on the other Bearer routes.
-    request.client = clients.get(token.client_id)
-    request.trackId = token.track_id
-  })
-  app.addHook('onSend', async (_request, reply) => { reply.header('cache-control', 'no-store') })
-
   app.post('/api/v1/oauth/get-profile', {
     schema: {
       summary: "Ask for the user's KYC profile (needs the read.profile grant)",
@@ -114,7 +99,7 @@ export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { kyc, users } = request.sandbox
-    const token = tokenOf.get(request)!
+    const { token } = request
     const view = await kyc.submit({
       client_id: token.client_id,
       user_id: token.user_id,
@@ -135,7 +120,7 @@ export const getProfileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: StatusReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 413: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const view = await request.sandbox.kyc.status(tokenOf.get(request)!.client_id, request.query.request_id)
+    const view = await request.sandbox.kyc.status(request.token.client_id, request.query.request_id)
     const head = { request_id: view.request_id, status: view.status, status_message: view.status_message }
     const at = formatMicroTimestamp(view.changed_at)
     if (view.freedom_id === undefined) return { ...head, datetime: at }

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type TObject } from '@sinclair/typebox'
-import type { FastifyRequest, FastifySchemaValidationError } from 'fastify'
+import type { FastifySchemaValidationError } from 'fastify'
 import { COUNTRY_PATTERN, PHONE_PATTERN } from '../../domain/fixtures.js'
 import { DEFAULT_PASSWORD, LoginTaken, type ProfileFields, type UserDirectory } from '../../domain/users.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
-import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 import { attributeName, laravelErrors } from '../../plugins/validation.js'
 
 /** Characters a text field may hold: Laravel's `string|max:255`, the length of a VARCHAR column. */
@@ -89,14 +88,9 @@ async function unlessTaken<T> (write: Promise<T>): Promise<T> {
  * page at once; `POST /__sandbox/reset` drops them all (they live in the store).
  */
 export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Credentials first, as everywhere: a bad token with a bad body answers 401.
-  const accessToken = async (request: FastifyRequest): Promise<void> => {
-    if (await request.sandbox.tokens.findAccess(bearerToken(request)) === undefined) throw invalidToken()
-  }
   const response = { 200: ProvisioningReply, 401: ErrorEnvelope, 422: ValidationEnvelope }
 
   app.post('/api/v1/oauth/user', {
-    onRequest: accessToken,
     attachValidation: true,
     schema: {
       summary: 'Create a sandbox user (partner provisioning); it can sign in on the login page at once',
@@ -113,7 +107,6 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.put('/api/v1/oauth/user', {
-    onRequest: accessToken,
     attachValidation: true,
     schema: {
       summary: 'Update a user (a bundled persona or a provisioned one): only the fields sent change',

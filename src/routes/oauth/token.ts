@@ -25,11 +25,9 @@ const reply = (record: TokenRecord) => ({
   refresh_expire_at: formatProviderTimestamp(record.refresh_expires_at)
 })
 
-export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_request, reply) => { reply.header('cache-control', 'no-store') })
-
+/** The exchange, behind the surface's client guard (HTTP Basic). */
+export const exchangeRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/oauth/token', {
-    onRequest: app.basicAuth,
     schema: {
       summary: 'Exchange an authorization_code for a token pair',
       tags: ['oauth2'],
@@ -38,13 +36,16 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const exchanged = await request.sandbox.login.exchange(request.body.authorization_code, request.client!.client_id, 'oauth2')
+    const exchanged = await request.sandbox.login.exchange(request.body.authorization_code, request.client.client_id, 'oauth2')
     if (exchanged === undefined) throw new ProviderError('invalidAuthorizationCode')
     request.trackId = exchanged.code.track_id
     const record = exchanged.pair
     return reply(record)
   })
+}
 
+/** The refresh: its Bearer credential is a refresh token, which no guard of the surface takes. */
+export const refreshRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/api/v1/oauth/token', {
     schema: {
       summary: 'Refresh: a new token pair for a refresh token, which dies at once',
@@ -56,7 +57,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { clients, tokens } = request.sandbox
     const record = await tokens.refresh(bearerToken(request), 'oauth2')
     if (record === undefined) throw invalidToken()
-    request.client = clients.get(record.client_id)
+    request.caller = clients.get(record.client_id)
     request.trackId = record.track_id
     return reply(record)
   })

@@ -44,7 +44,7 @@ export const oidcAuthorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
     const { clients, tracks, login, users, clock, signInSessions } = request.sandbox
     const checked = checkAuthorizationRequest(request.query as Record<string, unknown>, clients)
     if (checked.outcome === 'page') return sendPage(reply, 400, errorPage('Cannot sign in', checked.message))
-    request.client = checked.client
+    request.caller = checked.client
     if (checked.outcome === 'redirect') return reply.redirect(redirectWith(checked.redirectUri, checked.params), 303)
     const { client, redirectUri, grants, oidc } = checked
     const silent = checked.prompt.includes('none')

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { ClientRegistry } from '../../domain/clients.js'
 import type { Client } from '../../domain/fixtures.js'
 import { OAuthError, ProviderError } from '../../errors.js'
+import { authenticated, hasClient } from '../../http/guards.js'
 
 /** As the OAuth2 endpoints' (@fastify/basic-auth) challenge: RFC 7617's charset included. */
 export const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="Freedom ID sandbox", charset="UTF-8"' }
@@ -58,16 +59,16 @@ export function oidcClientAuth () {
   return {
     async onRequest (request: FastifyRequest) {
       const header = request.headers.authorization
-      if (header !== undefined) request.client = clientFromBasic(header, request.sandbox.clients)
+      if (header !== undefined) authenticated(request, clientFromBasic(header, request.sandbox.clients))
     },
     async preValidation (request: FastifyRequest) {
-      if (request.client !== undefined) return
+      if (hasClient(request)) return
       const body = (request.body ?? {}) as { client_id?: unknown, client_secret?: unknown }
       const { client_id: id, client_secret: secret } = body
       if (id === undefined && secret === undefined) throw unauthenticated(MISSING, true)
       const client = typeof id === 'string' && typeof secret === 'string' ? request.sandbox.clients.verify(id, secret) : undefined
       if (client === undefined) throw unauthenticated(FAILED, false)
-      request.client = client
+      authenticated(request, client)
     }
   }
 }

@@ -77,7 +77,7 @@ export const oidcTokenRoutes: FastifyPluginAsyncTypebox<OidcRouteOptions> = asyn
       const { body } = request
       const missing = missingFields(body)
       if (missing !== undefined) throw missing
-      const clientId = request.client!.client_id
+      const clientId = request.client.client_id
       const { oidc } = request.sandbox
       const { issuer } = oidcAddress(request.sandbox, request)
       const { reply, trackId } = body.grant_type === 'authorization_code'

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { UserInfoSchema, userInfo } from '../../domain/users.js'
 import { ErrorEnvelope, ProviderError } from '../../errors.js'
-import { bearerChallenge, bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
+import { noStore, tokenGuard } from '../../http/guards.js'
+import { bearerChallenge, invalidToken } from '../../plugins/bearer-auth.js'
 
 export const OIDC_USERINFO_PATH = '/api/v1/oidc/userinfo'
 
@@ -26,15 +27,14 @@ export const oidcUserInfoRoute: FastifyPluginAsyncTypebox = async (app) => {
       security: [{ bearer: [] }],
       response: { 200: OidcUserInfoSchema, 401: ErrorEnvelope, 403: ErrorEnvelope }
     },
-    async handler (request, reply) {
-      const { tokens, users, clients } = request.sandbox
-      const token = await tokens.findAccess(bearerToken(request))
-      const user = token === undefined ? undefined : await users.get(token.user_id)
-      if (token === undefined || user === undefined) throw invalidToken()
-      request.client = clients.get(token.client_id)
-      request.trackId = token.track_id
+    // The token guard of the OAuth2 routes: the same access tokens, the same 401s.
+    onRequest: tokenGuard,
+    onSend: noStore,
+    async handler (request) {
+      const { token } = request
+      const user = await request.sandbox.users.get(token.user_id)
+      if (user === undefined) throw invalidToken()
       if (!token.grants.includes('openid')) throw new ProviderError('forbidden', 'The access token was not granted openid.', bearerChallenge('insufficient_scope', 'openid'))
-      reply.header('cache-control', 'no-store')
       return { sub: user.id, ...userInfo(user, token.grants) }
     }
   })
