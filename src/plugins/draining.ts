@@ -2,7 +2,8 @@ import type { Server } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ERRORS, envelope } from '../errors.js'
+import { errorReply } from '../errors.js'
+import { sendJson } from './error-handler.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,11 +42,10 @@ async function draining (app: FastifyInstance): Promise<void> {
     if (app.keepAliveGraceMs > 0 && app.server.listening && await connections(app.server) > 0) await sleep(app.keepAliveGraceMs)
   })
   // Callback hooks: on every ordinary request they cost a flag check, not a promise.
+  const shuttingDown = errorReply('shuttingDown')
   app.addHook('onRequest', (_request, reply, done) => {
     if (!closing) return done()
-    reply.code(503).header('connection', 'close').type('application/json; charset=utf-8')
-      .serializer((payload) => payload as string)
-      .send(JSON.stringify(envelope('Not ready: the sandbox is shutting down.', ERRORS.notReady.code)))
+    sendJson(reply.header('connection', 'close'), shuttingDown.status, shuttingDown.body)
   })
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
