@@ -93,6 +93,24 @@ export class ProviderError extends Error {
 /** Field key (`grants`, `grants.3`) to its messages, in the order the fields were checked. */
 export type FieldErrors = Record<string, string[]>
 
+/** Laravel's rules a field can break (with JSON Schema's names where Laravel words one rule several ways: min, max). */
+export type FieldRule =
+  | 'required' | 'type' | 'in' | 'format' | 'pattern' | 'unique' | 'invalid'
+  | 'minItems' | 'maxItems' | 'minLength' | 'maxLength' | 'minimum' | 'maximum'
+
+/**
+ * One field a request got wrong, in the domain's terms: the rule it broke. The schema's errors and
+ * a route's own checks (a redirect URI the client did not register, a phone another user has) are
+ * both these; one formatter (plugins/validation.ts) words them as Laravel does.
+ */
+export interface FieldError {
+  /** `redirect_uri`, `grants.3`; '' for the body as a whole. */
+  field: string
+  rule: FieldRule
+  /** The rule's argument: the type (`type`), the format (`format`), the limit (min, max). */
+  arg?: string
+}
+
 export class ValidationFailed extends Error {
   readonly errors: FieldErrors
 
