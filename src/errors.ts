@@ -31,18 +31,18 @@ export const ERRORS = {
 
 /**
  * The login flow's failures (LoginError's kinds), in the shopper's words: the login pages show
- * them, the control API answers them (in its own words) in the envelope, code codeFor(status).
+ * them (under `title`), the control API answers them (in its own words) in the envelope, code codeFor(status).
  * Apart from ERRORS, as CONNECTION_ERRORS are: a fault's default body for a status is the API's.
  */
 export const LOGIN_FAILURES = {
-  unknown_track: entry(404, 'This login link is not valid. Go back to the shop and start again.'),
-  expired: entry(410, 'This login link has expired. Go back to the shop and start again.'),
-  used: entry(409, 'This login link has already been used. Go back to the shop and start again.'),
-  wrong_credentials: entry(401, 'Wrong phone number, e-mail or password.'),
-  unknown_user: entry(404, 'There is no such test persona.'),
-  locked: entry(403, 'This Freedom ID account is locked. Choose another account.'),
-  not_signed_in: entry(409, 'Sign in before you allow or deny access.'),
-  invalid_grants: entry(422, 'Only grants the shop asked for can be given.')
+  unknown_track: { ...entry(404, 'This login link is not valid. Go back to the shop and start again.'), title: 'Unknown login link' },
+  expired: { ...entry(410, 'This login link has expired. Go back to the shop and start again.'), title: 'Login link expired' },
+  used: { ...entry(409, 'This login link has already been used. Go back to the shop and start again.'), title: 'Login link already used' },
+  wrong_credentials: { ...entry(401, 'Wrong phone number, e-mail or password.'), title: 'Cannot sign in' },
+  unknown_user: { ...entry(404, 'There is no such test persona.'), title: 'Cannot sign in' },
+  locked: { ...entry(403, 'This Freedom ID account is locked. Choose another account.'), title: 'Account locked' },
+  not_signed_in: { ...entry(409, 'Sign in before you allow or deny access.'), title: 'Not signed in' },
+  invalid_grants: { ...entry(422, 'Only grants the shop asked for can be given.'), title: 'Cannot allow access' }
 } as const
 
 export type LoginFailure = keyof typeof LOGIN_FAILURES
