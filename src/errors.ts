@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 
-/** The sandbox's own codes: 100000 + the HTTP status (the README's fidelity notes). The one place that rule is written. */
+/** The sandbox's own codes: 100000 + the HTTP status (docs/fidelity.md). The one place that rule is written. */
 export const codeFor = (status: number): number => 100000 + status
 
 const entry = <S extends number, M extends string>(status: S, message: M, code = codeFor(status)) => ({ status, code, message })
