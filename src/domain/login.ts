@@ -6,34 +6,21 @@ import type { Store, Transaction } from './store.js'
 import type { TokenRecord, TokenService } from './tokens.js'
 import { FINISHED_STATES, type Track, type TrackService } from './tracks.js'
 import type { UserDirectory } from './users.js'
-import { ERRORS } from '../errors.js'
+import { ERRORS, ProviderError, type LoginFailure } from '../errors.js'
 
 /** What a denied OIDC login carries back, as OIDC clients expect (RFC 6749 section 4.1.2.1). */
 export const OIDC_DENIED = { error: 'access_denied', error_description: ERRORS.userDenied.message }
 
-export const LOGIN_FAILURES = {
-  unknown_track: { status: 404, message: 'This login link is not valid. Go back to the shop and start again.' },
-  expired: { status: 410, message: 'This login link has expired. Go back to the shop and start again.' },
-  used: { status: 409, message: 'This login link has already been used. Go back to the shop and start again.' },
-  wrong_credentials: { status: 401, message: 'Wrong phone number, e-mail or password.' },
-  unknown_user: { status: 404, message: 'There is no such test persona.' },
-  locked: { status: 403, message: 'This Freedom ID account is locked. Choose another account.' },
-  not_signed_in: { status: 409, message: 'Sign in before you allow or deny access.' },
-  invalid_grants: { status: 422, message: 'Only grants the shop asked for can be given.' }
-} as const
+export type { LoginFailure }
 
-export type LoginFailure = keyof typeof LOGIN_FAILURES
-
-export class LoginError extends Error {
+/** A failure of the login flow, from the registry; `message`: other words for it (the control API speaks to a test, not to a shopper). */
+export class LoginError extends ProviderError {
   readonly kind: LoginFailure
-  readonly status: number
 
-  /** `message`: other words for the same failure (the control API speaks to a test, not to a shopper). */
-  constructor (kind: LoginFailure, message: string = LOGIN_FAILURES[kind].message) {
-    super(message)
+  constructor (kind: LoginFailure, message?: string) {
+    super(kind, message)
     this.name = 'LoginError'
     this.kind = kind
-    this.status = LOGIN_FAILURES[kind].status
   }
 }
 

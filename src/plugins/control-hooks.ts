@@ -4,7 +4,8 @@ import fp from 'fastify-plugin'
 import type { Fault } from '../domain/faults.js'
 import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../domain/journal.js'
 import { StoreUnavailableError } from '../domain/store.js'
-import { ERRORS, envelope } from '../errors.js'
+import { ERRORS, codeFor, envelope } from '../errors.js'
+import { sendJson } from './error-handler.js'
 import { factsOf } from './journal-facts.js'
 
 declare module 'fastify' {
@@ -26,10 +27,10 @@ const pathOf = (request: FastifyRequest): string => request.url.split('?', 1)[0]
 /** What the request is, as routing decided: its route's pattern, or (no route) its path. */
 const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? pathOf(request)
 
-/** The provider's envelope for any status a fault asks for. */
+/** The provider's envelope for any status a fault asks for: the API's first error of that status, else Node's reason phrase. */
 export function faultBody (status: number): unknown {
   const known = Object.values(ERRORS).find((e) => e.status === status)
-  return envelope(known?.message ?? `${STATUS_CODES[status] ?? 'Error'}.`, known?.code ?? 100000 + status)
+  return envelope(known?.message ?? `${STATUS_CODES[status] ?? 'Error'}.`, known?.code ?? codeFor(status))
 }
 
 function parsedResponse (payload: unknown, contentType: unknown): unknown {
@@ -77,10 +78,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
       request.raw.socket.destroy()
       return reply
     }
-    if (fault.status !== undefined) {
-      return reply.code(fault.status).type('application/json; charset=utf-8')
-        .serializer((payload) => payload as string).send(JSON.stringify(fault.body ?? faultBody(fault.status)))
-    }
+    if (fault.status !== undefined) return sendJson(reply, fault.status, fault.body ?? faultBody(fault.status))
   })
 
   // What follows keeps the journal: nothing to do for a request that arrived unjournaled.

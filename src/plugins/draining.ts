@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Lifecycle } from '../context.js'
-import { ERRORS, envelope } from '../errors.js'
+import { errorReply } from '../errors.js'
+import { sendJson } from './error-handler.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,6 @@ export async function startDraining (lifecycle: Lifecycle, server: Server, grace
   if (graceMs > 0 && server.listening && await connections(server) > 0) await sleep(graceMs)
 }
 
-const CLOSING_BODY = JSON.stringify(envelope('Not ready: the sandbox is shutting down.', ERRORS.notReady.code))
 
 /**
  * While a sandbox closes: requests that arrive answer 503 in the provider's envelope, and every
@@ -45,11 +45,10 @@ const CLOSING_BODY = JSON.stringify(envelope('Not ready: the sandbox is shutting
 async function draining (app: FastifyInstance): Promise<void> {
   app.decorate('keepAliveGraceMs', 0)
   // Callback hooks: on every ordinary request they cost a flag check, not a promise.
+  const shuttingDown = errorReply('shuttingDown')
   app.addHook('onRequest', (request, reply, done) => {
     if (!request.sandbox.lifecycle.closing) return done()
-    reply.code(503).header('connection', 'close').type('application/json; charset=utf-8')
-      .serializer((payload) => payload as string)
-      .send(CLOSING_BODY)
+    sendJson(reply.header('connection', 'close'), shuttingDown.status, shuttingDown.body)
   })
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.sandbox.lifecycle.closing) reply.header('connection', 'close')

@@ -3,8 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { ERRORS, ProviderError, ValidationFailed, envelope, type ErrorName } from '../errors.js'
-import { LoginError } from '../domain/login.js'
+import { ERRORS, ProviderError, ValidationFailed, codeFor, envelope, errorReply, type ErrorName } from '../errors.js'
 import { StoreUnavailableError } from '../domain/store.js'
 import { failureOf, noteFailure } from './logging.js'
 import { laravelErrors, validationBody } from './validation.js'
@@ -24,17 +23,14 @@ const BY_FASTIFY_CODE: Record<string, ErrorName> = {
   FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER: 'unauthenticated'
 }
 
-const providerBody = (name: ErrorName, message?: string): Rendered =>
-  ({ status: ERRORS[name].status, body: envelope(message ?? ERRORS[name].message, ERRORS[name].code) })
-
 /** Any error, from anywhere in a request, as the provider's envelope. Nothing else decides an error body. */
 export function renderError (error: unknown, request: FastifyRequest): Rendered {
+  // The login flow's failures (LoginError) among them.
   if (error instanceof ProviderError) {
     return { status: error.status, body: envelope(error.message, error.code), headers: error.headers }
   }
-  if (error instanceof LoginError) return { status: error.status, body: envelope(error.message, 100000 + error.status) }
   // The client gets the provider's words; the log says what Redis did ("Redis at ... is not reachable (connection refused)").
-  if (error instanceof StoreUnavailableError) return { ...providerBody('storeUnavailable'), headers: { 'retry-after': '1' }, reason: error.message }
+  if (error instanceof StoreUnavailableError) return { ...errorReply('storeUnavailable'), headers: { 'retry-after': '1' }, reason: error.message }
   if (error instanceof ValidationFailed) {
     return { status: 422, body: validationBody(error.errors) }
   }
@@ -48,28 +44,40 @@ export function renderError (error: unknown, request: FastifyRequest): Rendered 
   const mapped = e.code === undefined ? undefined : BY_FASTIFY_CODE[e.code]
   if (mapped === 'unsupportedMediaType') {
     const type = String(request.headers['content-type']).slice(0, 100)
-    return providerBody(mapped, `Unsupported content type "${type}": send application/json.`)
+    return errorReply(mapped, `Unsupported content type "${type}": send application/json.`)
   }
-  if (mapped !== undefined) return providerBody(mapped)
+  if (mapped !== undefined) return errorReply(mapped)
   const status = e.statusCode ?? 500
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (bad content length, empty JSON body, poisoned JSON) say what is wrong.
-    return { status, body: envelope(e.code?.startsWith('FST_') === true ? e.message! : ERRORS.badRequest.message, 100000 + status) }
+    return { status, body: envelope(e.code?.startsWith('FST_') === true ? e.message! : ERRORS.badRequest.message, codeFor(status)) }
   }
-  return providerBody('serverError')
+  return errorReply('serverError')
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8'
+const asSerialized = (payload: unknown): string => payload as string
+
 /**
- * Sends a rendered error. The body goes out pre-serialized: with ERROR_STATUS=200 a route's own
- * 200 response schema would otherwise filter the envelope away.
+ * The one writer of an error body (an envelope, a fault's body, an RFC 6749 error). It goes out
+ * pre-serialized: a route's own response schema (its 200 with ERROR_STATUS=200, or none for a
+ * fault's status) would otherwise filter it away or refuse it.
  */
+export function sendJson (reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type(JSON_TYPE).serializer(asSerialized).send(JSON.stringify(body))
+}
+
+/** The same body as a whole HTTP/1.1 response on a connection that then closes, for when no request exists to answer. */
+export function rawJsonResponse (status: number, body: unknown): string {
+  const text = JSON.stringify(body)
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+}
+
+/** Sends a rendered error, with ERROR_STATUS=200 as HTTP 200; the request log notes why it failed. */
 export function sendError (reply: FastifyReply, rendered: Rendered, errorStatus: ErrorHandlerOptions['errorStatus']): FastifyReply {
   noteFailure(reply.request, rendered.reason ?? failureOf(rendered.body))
   reply.headers(rendered.headers ?? {})
-  return reply.code(errorStatus === '200' ? 200 : rendered.status)
-    .type('application/json; charset=utf-8')
-    .serializer((payload) => payload as string)
-    .send(JSON.stringify(rendered.body))
+  return sendJson(reply, errorStatus === '200' ? 200 : rendered.status, rendered.body)
 }
 
 async function errorHandler (app: FastifyInstance): Promise<void> {
@@ -108,12 +116,12 @@ async function errorHandler (app: FastifyInstance): Promise<void> {
       .sort()
     if (allowed.length > 0) {
       return sendError(reply, {
-        ...providerBody('methodNotAllowed',
+        ...errorReply('methodNotAllowed',
           `The ${request.method} method is not supported for route ${path}. Supported methods: ${allowed.join(', ')}.`),
         headers: { allow: allowed.join(', ') }
       }, request.sandbox.config.errorStatus)
     }
-    return sendError(reply, providerBody('notFound', `The route ${request.method} ${path} could not be found.`), request.sandbox.config.errorStatus)
+    return sendError(reply, errorReply('notFound', `The route ${request.method} ${path} could not be found.`), request.sandbox.config.errorStatus)
   })
 }
 
@@ -126,14 +134,10 @@ const parserReason = (error: { reason?: unknown }): string | undefined =>
 
 /** The envelope for a request Node's HTTP parser refused before Fastify saw it. */
 export function clientErrorBody (error: NodeJS.ErrnoException & { reason?: unknown }): { status: number, body: unknown } {
-  if (error.code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, body: envelope(`The request headers are larger than ${HEADER_LIMIT_KIB} KiB.`, 100431) }
-  }
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, body: envelope('Request timeout: the request did not arrive in time.', 100408) }
-  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return errorReply('headersTooLarge', `The request headers are larger than ${HEADER_LIMIT_KIB} KiB.`)
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return errorReply('requestTimeout')
   const reason = parserReason(error)
-  return { status: 400, body: envelope(reason === undefined ? 'The HTTP request is malformed.' : `The HTTP request is malformed: ${reason}.`, 100400) }
+  return reason === undefined ? errorReply('malformedRequest') : errorReply('malformedRequest', `The HTTP request is malformed: ${reason}.`)
 }
 
 /**
@@ -149,8 +153,7 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, error: Nod
   this.log.debug({ err: error }, 'HTTP parser error')
   if (socket.writable) {
     const { status, body } = clientErrorBody(error)
-    const text = JSON.stringify(body)
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
+    socket.write(rawJsonResponse(status, body))
   }
   socket.destroy(error)
 }

@@ -1,5 +1,5 @@
 import type { FastifySchemaValidationError, FastifyServerOptions } from 'fastify'
-import { VALIDATION_MESSAGE, type FieldErrors } from '../errors.js'
+import { VALIDATION_MESSAGE, type FieldError, type FieldErrors, type FieldRule } from '../errors.js'
 import { FORMATS } from '../domain/formats.js'
 
 /**
@@ -100,25 +100,26 @@ function valueAt (data: unknown, key: string): unknown {
   return node
 }
 
-function message (error: FastifySchemaValidationError, key: string, data: unknown): string {
-  const name = attributeName(key)
-  const params = error.params as Record<string, unknown>
+function message (error: FieldError, data: unknown): string {
+  const { field, rule, arg } = error
+  if (field === '') return rule === 'type' ? 'The request body must be a JSON object.' : 'The request body is invalid.'
+  const name = attributeName(field)
   // An array element that is not one of the allowed values, whatever its type: the docs' own message.
-  if (key.includes('.') && ['type', 'const', 'enum', 'anyOf'].includes(error.keyword)) return `The selected ${name} is invalid.`
-  if (error.keyword === 'required' || isBlank(valueAt(data, key))) return `The ${name} field is required.`
-  switch (error.keyword) {
-    case 'type': return `The ${name} field must be ${TYPE_NAMES[String(params.type)] ?? `of type ${String(params.type)}`}.`
-    case 'enum':
-    case 'const':
-    case 'anyOf': return `The selected ${name} is invalid.`
-    case 'format': return `The ${name} field must be ${FORMAT_NAMES[String(params.format)] ?? 'valid'}.`
+  if (field.includes('.') && (rule === 'type' || rule === 'in')) return `The selected ${name} is invalid.`
+  // Only a value is checked for uniqueness.
+  if (rule === 'unique') return `The ${name} has already been taken.`
+  if (rule === 'required' || isBlank(valueAt(data, field))) return `The ${name} field is required.`
+  switch (rule) {
+    case 'type': return `The ${name} field must be ${TYPE_NAMES[arg!] ?? `of type ${arg}`}.`
+    case 'in': return `The selected ${name} is invalid.`
+    case 'format': return `The ${name} field must be ${FORMAT_NAMES[arg!] ?? 'valid'}.`
     case 'pattern': return `The ${name} field format is invalid.`
-    case 'minItems': return `The ${name} field must have at least ${String(params.limit)} items.`
-    case 'maxItems': return `The ${name} field must not have more than ${String(params.limit)} items.`
-    case 'minLength': return `The ${name} field must be at least ${String(params.limit)} characters.`
-    case 'maxLength': return `The ${name} field must not be greater than ${String(params.limit)} characters.`
-    case 'minimum': return `The ${name} field must be at least ${String(params.limit)}.`
-    case 'maximum': return `The ${name} field must not be greater than ${String(params.limit)}.`
+    case 'minItems': return `The ${name} field must have at least ${arg} items.`
+    case 'maxItems': return `The ${name} field must not have more than ${arg} items.`
+    case 'minLength': return `The ${name} field must be at least ${arg} characters.`
+    case 'maxLength': return `The ${name} field must not be greater than ${arg} characters.`
+    case 'minimum': return `The ${name} field must be at least ${arg}.`
+    case 'maximum': return `The ${name} field must not be greater than ${arg}.`
     default: return `The ${name} field is invalid.`
   }
 }
@@ -129,25 +130,71 @@ const keyOf = (error: FastifySchemaValidationError): string => {
   return path.join('.')
 }
 
+/** Ajv's keywords as Laravel's rules; any other keyword is `invalid`. */
+const RULES: Record<string, FieldRule> = {
+  required: 'required',
+  type: 'type',
+  enum: 'in',
+  const: 'in',
+  anyOf: 'in',
+  format: 'format',
+  pattern: 'pattern',
+  minItems: 'minItems',
+  maxItems: 'maxItems',
+  minLength: 'minLength',
+  maxLength: 'maxLength',
+  minimum: 'minimum',
+  maximum: 'maximum'
+}
+
+/** The Ajv parameter that is each rule's argument. */
+const ARGUMENTS: Partial<Record<FieldRule, string>> = {
+  type: 'type',
+  format: 'format',
+  minItems: 'limit',
+  maxItems: 'limit',
+  minLength: 'limit',
+  maxLength: 'limit',
+  minimum: 'limit',
+  maximum: 'limit'
+}
+
+function fieldError (field: string, error: FastifySchemaValidationError): FieldError {
+  const rule = RULES[error.keyword] ?? 'invalid'
+  const param = ARGUMENTS[rule]
+  return param === undefined ? { field, rule } : { field, rule, arg: String((error.params as Record<string, unknown>)[param]) }
+}
+
 /**
- * Ajv's errors as Laravel's field -> messages map, keys in the schema's property order then by
- * array index. A body that is not an object at all reports every required field as missing.
+ * Ajv's errors as field errors, one per field: its first, unless a union's verdict comes (each
+ * branch's own complaint would mislead). A body that is not an object misses every required
+ * field; with none to name, the body itself is wrong.
  */
-export function laravelErrors (
-  errors: FastifySchemaValidationError[], data: unknown, schema?: { properties?: object, required?: string[] }
-): FieldErrors {
-  const out = new Map<string, string>()
+export function fieldErrorsOf (errors: FastifySchemaValidationError[], schema?: { required?: string[] }): FieldError[] {
+  const out = new Map<string, FieldError>()
   for (const error of errors) {
-    const key = keyOf(error)
-    if (key === '') {
+    const field = keyOf(error)
+    if (field === '') {
       const required = schema?.required ?? []
-      for (const field of required) out.set(field, `The ${attributeName(field)} field is required.`)
-      // Nothing to name: say what is wrong with the body as a whole.
-      if (required.length === 0) out.set('body', error.keyword === 'type' ? 'The request body must be a JSON object.' : 'The request body is invalid.')
+      for (const name of required) out.set(name, { field: name, rule: 'required' })
+      if (required.length === 0) out.set('body', { field: '', rule: error.keyword === 'type' ? 'type' : 'invalid' })
       continue
     }
-    // A value that fits no branch of a union: each branch's own complaint would mislead.
-    if (!out.has(key) || error.keyword === 'anyOf') out.set(key, message(error, key, data))
+    if (!out.has(field) || error.keyword === 'anyOf') out.set(field, fieldError(field, error))
+  }
+  return [...out.values()]
+}
+
+/**
+ * Field errors as Laravel's field -> messages map: each field's first error, keys in the schema's
+ * property order then by array index. `data` is the body they concern (Laravel's `required` also
+ * fails on a blank value).
+ */
+export function laravelMessages (errors: FieldError[], data: unknown, schema?: { properties?: object }): FieldErrors {
+  const out = new Map<string, string>()
+  for (const error of errors) {
+    const key = error.field === '' ? 'body' : error.field
+    if (!out.has(key)) out.set(key, message(error, data))
   }
   const order = Object.keys(schema?.properties ?? {})
   const rank = (key: string): [number, number] => {
@@ -162,3 +209,8 @@ export function laravelErrors (
   })
   return Object.fromEntries(keys.map((key) => [key, [out.get(key)!]]))
 }
+
+/** Ajv's errors as Laravel's field -> messages map. */
+export const laravelErrors = (
+  errors: FastifySchemaValidationError[], data: unknown, schema?: { properties?: object, required?: string[] }
+): FieldErrors => laravelMessages(fieldErrorsOf(errors, schema), data, schema)

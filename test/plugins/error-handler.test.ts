@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { clientErrorBody, clientErrorHandler } from '../../src/plugins/error-handler.js'
+import { clientErrorBody, clientErrorHandler, rawJsonResponse, sendJson } from '../../src/plugins/error-handler.js'
 import { testApp } from '../helpers/app.js'
 
 t.test('unknown routes: 404 in the envelope', async (t) => {
@@ -109,4 +109,21 @@ t.test('a parser error on a connection nobody can answer writes nothing', async 
   clientErrorHandler.call(app, error, open)
   t.match(written(open), /^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\n\{"error":\{"message":"The HTTP request is malformed\.","code":100400\}\}$/)
   t.equal(open.destroyed, true)
+})
+
+t.test("the one writer: a body sent as it is, past the route's response schema", async (t) => {
+  const { app } = await testApp(t)
+  app.get('/filtered', { schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+    async (_request, reply) => sendJson(reply.header('x-first', '1'), 200, { error: { message: 'Not ready.', code: 100503 } }))
+  const res = await app.inject({ method: 'GET', url: '/filtered' })
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
+  t.equal(res.headers['x-first'], '1')
+  t.equal(res.body, '{"error":{"message":"Not ready.","code":100503}}', 'the schema would have sent {}')
+  t.equal(res.headers['content-length'], String(res.body.length))
+})
+
+t.test('the same body as a whole HTTP response, for a connection with no request: its length in bytes', async (t) => {
+  t.equal(rawJsonResponse(431, { error: { message: 'Größe', code: 100431 } }),
+    'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 45\r\nConnection: close\r\n\r\n{"error":{"message":"Größe","code":100431}}')
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { FastifySchemaValidationError } from 'fastify'
-import { MAX_REPORTED_FIELDS, attributeName, boundedArrays, laravelErrors, validationBody } from '../../src/plugins/validation.js'
+import type { FieldError } from '../../src/errors.js'
+import { MAX_REPORTED_FIELDS, attributeName, boundedArrays, fieldErrorsOf, laravelErrors, laravelMessages, validationBody } from '../../src/plugins/validation.js'
 
 const err = (keyword: string, instancePath: string, params: Record<string, unknown> = {}): FastifySchemaValidationError =>
   ({ keyword, instancePath, schemaPath: '', params })
@@ -102,4 +103,62 @@ t.test('validationBody: up to MAX_REPORTED_FIELDS fields, then a count of the me
   t.same(validationBody(fields(MAX_REPORTED_FIELDS)), { error: { message: 'Error validating transmitted data.', errors: fields(MAX_REPORTED_FIELDS) } })
   t.same(validationBody(fields(MAX_REPORTED_FIELDS + 1)).error.message, 'Error validating transmitted data. (and 1 more error)')
   t.same(validationBody(fields(MAX_REPORTED_FIELDS + 2, 2)), { error: { message: 'Error validating transmitted data. (and 4 more errors)', errors: fields(MAX_REPORTED_FIELDS, 2) } })
+})
+
+t.test("fieldErrorsOf: Ajv's errors as the domain's field errors, one per field", async (t) => {
+  t.same(fieldErrorsOf([
+    err('type', '/a', { type: 'integer' }),
+    err('format', '/b', { format: 'uuid' }),
+    err('maxLength', '/c', { limit: 255 }),
+    err('minimum', '/d', { limit: 0 }),
+    err('const', '/e/2'),
+    err('required', '', { missingProperty: 'f' }),
+    err('multipleOf', '/g'),
+    err('pattern', '/b')
+  ]), [
+    { field: 'a', rule: 'type', arg: 'integer' },
+    { field: 'b', rule: 'format', arg: 'uuid' },
+    { field: 'c', rule: 'maxLength', arg: '255' },
+    { field: 'd', rule: 'minimum', arg: '0' },
+    { field: 'e.2', rule: 'in' },
+    { field: 'f', rule: 'required' },
+    { field: 'g', rule: 'invalid' }
+  ], 'the first error of a field is kept, a keyword Laravel has no rule for is invalid')
+  t.same(fieldErrorsOf([err('const', '/g'), err('const', '/g'), err('anyOf', '/g')]), [{ field: 'g', rule: 'in' }], "a union's verdict replaces its branches'")
+  t.same(fieldErrorsOf([err('type', '', { type: 'object' })], { required: ['x', 'y'] }), [{ field: 'x', rule: 'required' }, { field: 'y', rule: 'required' }])
+  t.same(fieldErrorsOf([err('type', '', { type: 'object' })]), [{ field: '', rule: 'type' }])
+  t.same(fieldErrorsOf([err('additionalProperties', '')], {}), [{ field: '', rule: 'invalid' }])
+})
+
+t.test("laravelMessages: a route's own field errors and the schema's, worded and ordered alike", async (t) => {
+  const schema = { properties: { redirect_uri: {}, grants: {}, phone: {}, email: {} } }
+  const errors: FieldError[] = [
+    { field: 'phone', rule: 'unique' },
+    { field: 'grants.3', rule: 'in' },
+    { field: 'grants.1', rule: 'type', arg: 'string' },
+    { field: 'redirect_uri', rule: 'format', arg: 'http-url' },
+    { field: 'redirect_uri', rule: 'in' },
+    { field: 'email', rule: 'type', arg: 'string' },
+    { field: 'note', rule: 'maxItems', arg: '3' }
+  ]
+  const data = { redirect_uri: 'ftp://x', grants: ['read.email', 5, 'read.phone', 'read.iin'], phone: '+77015550909', email: 5, note: [1, 2, 3, 4] }
+  const messages = laravelMessages(errors, data, schema)
+  t.same(messages, {
+    redirect_uri: ['The Redirect uri field must be a valid URL.'],
+    'grants.1': ['The selected grants.1 is invalid.'],
+    'grants.3': ['The selected grants.3 is invalid.'],
+    phone: ['The Phone has already been taken.'],
+    email: ['The Email field must be a string.'],
+    note: ['The Note field must not have more than 3 items.']
+  }, "each field's first error, in the schema's order then by index, unknown fields last")
+  t.same(Object.keys(messages), ['redirect_uri', 'grants.1', 'grants.3', 'phone', 'email', 'note'])
+  t.same(laravelMessages([{ field: 'email', rule: 'unique' }, { field: 'phone', rule: 'unique' }], undefined), {
+    email: ['The Email has already been taken.'],
+    phone: ['The Phone has already been taken.']
+  }, 'a value taken needs no body to be worded; with no schema, the order given')
+  t.same(laravelMessages([{ field: 'x', rule: 'in' }], { x: '  ' }), { x: ['The X field is required.'] }, 'a blank value is missing, whatever else it breaks')
+  t.same(laravelMessages([{ field: 'x', rule: 'type', arg: 'null' }, { field: '', rule: 'invalid' }], { x: 1 }), {
+    x: ['The X field must be of type null.'],
+    body: ['The request body is invalid.']
+  })
 })

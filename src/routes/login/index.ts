@@ -10,43 +10,30 @@ import { noteFailure } from '../../plugins/logging.js'
 import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage, type ShopLink } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
-import { ProviderError } from '../../errors.js'
+import { LOGIN_FAILURES } from '../../errors.js'
+import { renderError } from '../../plugins/error-handler.js'
 import { sessionIdOf, setSessionCookie } from './session-cookie.js'
 
-const ERROR_TITLES: Record<LoginError['kind'], string> = {
-  unknown_track: 'Unknown login link',
-  expired: 'Login link expired',
-  used: 'Login link already used',
-  wrong_credentials: 'Cannot sign in',
-  unknown_user: 'Cannot sign in',
-  locked: 'Account locked',
-  not_signed_in: 'Not signed in',
-  invalid_grants: 'Cannot allow access'
-}
 /** Failures shown on the sign-in form itself, so the user can try again right there. */
 const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])
 /** Provisioned users the sign-in page lists after the bundled ones, newest first; the others sign in by typing. */
 export const LISTED_PROVISIONED = 20
 
 /** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
-function contentSecurityPolicy (track?: Pick<Track, 'redirect_uri'>) {
-  const formAction = track === undefined ? ["'none'"] : ["'self'", new URL(track.redirect_uri).origin]
+function cspDirectives (track?: Pick<Track, 'redirect_uri'>): Record<string, string[]> {
   return {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'none'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'"],
-      formAction,
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"]
-    }
+    'default-src': ["'none'"],
+    'style-src': ["'self'"],
+    'img-src': ["'self'"],
+    'form-action': track === undefined ? ["'none'"] : ["'self'", new URL(track.redirect_uri).origin],
+    'frame-ancestors': ["'none'"],
+    'base-uri': ["'none'"]
   }
 }
 
-/** What an error page gets when the request failed before helmet's own hook ran (the store was unreachable). */
+/** What an error page gets when the request failed before helmet's own hook ran (the store was unreachable): the same policy, written out. */
 const FALLBACK_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': Object.entries(cspDirectives()).map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; '),
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff'
 }
@@ -57,7 +44,7 @@ const FALLBACK_HEADERS = {
  */
 export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Pick<Track, 'redirect_uri'>): Promise<FastifyReply> {
   if (typeof reply.helmet === 'function') {
-    await reply.helmet({ contentSecurityPolicy: contentSecurityPolicy(track), strictTransportSecurity: false, frameguard: { action: 'deny' } })
+    await reply.helmet({ contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(track) }, strictTransportSecurity: false, frameguard: { action: 'deny' } })
   } else {
     reply.headers(FALLBACK_HEADERS)
   }
@@ -100,7 +87,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(ERROR_TITLES[error.kind], error.message, await shopOf(request)))
+    if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(LOGIN_FAILURES[error.kind].title, error.message, await shopOf(request)))
     if (error instanceof StoreUnavailableError) {
       // Told once per outage by the store; the request line gives the reason.
       noteFailure(request, error.message)
@@ -110,8 +97,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.', await shopOf(request)))
     }
     // A body the server could not read (too large, not a form, broken): the sender's mistake, not ours.
-    const status = error instanceof ProviderError ? error.status : (error as { statusCode?: number }).statusCode
-    if (status !== undefined && status >= 400 && status < 500) {
+    const { status } = renderError(error, request)
+    if (status < 500) {
       return sendPage(reply, status, errorPage('Cannot read the form', 'The form arrived in a shape the sandbox cannot read. Go back to the shop and start again.', await shopOf(request)))
     }
     request.log.error({ err: error }, 'login page failed')

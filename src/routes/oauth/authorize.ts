@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { FastifySchemaValidationError } from 'fastify'
 import { unixSeconds } from '../../domain/clock.js'
 import { GrantSchema, isGrant, type Grant } from '../../domain/grants.js'
-import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
-import { laravelErrors } from '../../plugins/validation.js'
+import { ErrorEnvelope, ValidationEnvelope, ValidationFailed, type FieldError } from '../../errors.js'
+import { fieldErrorsOf, laravelMessages } from '../../plugins/validation.js'
 
 /** Grants one request may list (there are 15; repeats are allowed): Ajv checks no more elements than this. */
 export const MAX_GRANTS = 100
@@ -26,18 +25,18 @@ export const AuthorizeReply = Type.Object({
   redirect_uri: Type.String({ description: '<PUBLIC_URL>/login?track_id=<uuid v4>&expire_at=<unix seconds>' })
 })
 
-/** A grant or redirect URI the schema accepts but this client is not registered for, as Ajv would report it. */
+/** A grant or redirect URI the schema accepts but this client is not registered for. */
 function clientPolicyErrors (body: unknown, allowsRedirect: (uri: string) => boolean, allowsGrant: (grant: Grant) => boolean) {
-  const errors: FastifySchemaValidationError[] = []
+  const errors: FieldError[] = []
   const { redirect_uri: uri, grants } = (body ?? {}) as { redirect_uri?: unknown, grants?: unknown }
   if (typeof uri === 'string' && !allowsRedirect(uri)) {
-    errors.push({ keyword: 'enum', instancePath: '/redirect_uri', schemaPath: '', params: {} })
+    errors.push({ field: 'redirect_uri', rule: 'in' })
   }
   if (Array.isArray(grants)) {
     // Past MAX_GRANTS the schema has said it all.
     grants.slice(0, MAX_GRANTS).forEach((grant, index) => {
       if (isGrant(grant) && !allowsGrant(grant)) {
-        errors.push({ keyword: 'enum', instancePath: `/grants/${index}`, schemaPath: '', params: {} })
+        errors.push({ field: `grants.${index}`, rule: 'in' })
       }
     })
   }
@@ -59,10 +58,10 @@ export const authorizeRoute: FastifyPluginAsyncTypebox = async (app) => {
     const { clients, tracks, publicUrl } = request.sandbox
     const { client } = request
     const problems = [
-      ...(request.validationError?.validation ?? []),
+      ...fieldErrorsOf(request.validationError?.validation ?? [], AuthorizeBody),
       ...clientPolicyErrors(request.body, (uri) => clients.allowsRedirect(client, uri), (grant) => clients.allowsGrant(client, grant))
     ]
-    if (problems.length > 0) throw new ValidationFailed(laravelErrors(problems, request.body, AuthorizeBody))
+    if (problems.length > 0) throw new ValidationFailed(laravelMessages(problems, request.body, AuthorizeBody))
     const track = await tracks.issue({ clientId: client.client_id, redirectUri: request.body.redirect_uri, grants: request.body.grants })
     request.trackId = track.track_id
     // A UUID and digits need no encoding.

@@ -3,8 +3,8 @@ import { Type, type TObject } from '@sinclair/typebox'
 import type { FastifySchemaValidationError } from 'fastify'
 import { COUNTRY_PATTERN, PHONE_PATTERN } from '../../domain/fixtures.js'
 import { DEFAULT_PASSWORD, LoginTaken, type ProfileFields, type UserDirectory } from '../../domain/users.js'
-import { ErrorEnvelope, ValidationEnvelope, ValidationFailed } from '../../errors.js'
-import { attributeName, laravelErrors } from '../../plugins/validation.js'
+import { ErrorEnvelope, ValidationEnvelope, ValidationFailed, type FieldError } from '../../errors.js'
+import { fieldErrorsOf, laravelMessages } from '../../plugins/validation.js'
 
 /** Characters a text field may hold: Laravel's `string|max:255`, the length of a VARCHAR column. */
 export const MAX_TEXT = 255
@@ -46,32 +46,26 @@ export const ProvisioningReply = Type.Object({
 const profileOf = (body: ProfileFields): ProfileFields =>
   Object.fromEntries(PROFILE_KEYS.filter((key) => body[key] !== undefined).map((key) => [key, body[key]]))
 
-const errorAt = (field: string, keyword: string): FastifySchemaValidationError =>
-  ({ keyword, instancePath: `/${field}`, schemaPath: '', params: {} })
+const taken = (fields: string[]): FieldError[] => fields.map((field) => ({ field, rule: 'unique' }))
 
 /**
  * The schema's errors plus the directory's (an unknown freedom_id, a phone or e-mail another user
  * has), reported together in one 422, every field at once, in the schema's order.
  */
-async function assertValid (users: UserDirectory, schema: TObject, body: unknown, schemaErrors: FastifySchemaValidationError[]): Promise<void> {
+async function assertValid (users: UserDirectory, schema: TObject, body: unknown, ajvErrors: FastifySchemaValidationError[]): Promise<void> {
+  const schemaErrors = fieldErrorsOf(ajvErrors, schema)
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
   // Only fields of this schema: a create's stray freedom_id names nobody.
   const valid = (field: string): string | undefined =>
-    field in schema.properties && typeof fields[field] === 'string' && !schemaErrors.some((error) => error.instancePath === `/${field}`)
+    field in schema.properties && typeof fields[field] === 'string' && !schemaErrors.some((error) => error.field === field)
       ? fields[field] as string
       : undefined
   const problems = [...schemaErrors]
   const self = valid('freedom_id')
-  if (self !== undefined && await users.get(self) === undefined) problems.push(errorAt('freedom_id', 'enum'))
-  const taken = await users.taken({ phone: valid('phone'), email: valid('email') }, self)
-  problems.push(...taken.map((field) => errorAt(field, 'unique')))
-  if (problems.length === 0) return
-  const errors = laravelErrors(problems, body, schema)
-  for (const field of taken) errors[field] = [takenMessage(field)]
-  throw new ValidationFailed(errors)
+  if (self !== undefined && await users.get(self) === undefined) problems.push({ field: 'freedom_id', rule: 'in' })
+  problems.push(...taken(await users.taken({ phone: valid('phone'), email: valid('email') }, self)))
+  if (problems.length > 0) throw new ValidationFailed(laravelMessages(problems, body, schema))
 }
-
-const takenMessage = (field: 'phone' | 'email'): string => `The ${attributeName(field)} has already been taken.`
 
 /** A racing request took the phone or e-mail between the check and the write: the same 422 the check gives. */
 async function unlessTaken<T> (write: Promise<T>): Promise<T> {
@@ -79,7 +73,7 @@ async function unlessTaken<T> (write: Promise<T>): Promise<T> {
     return await write
   } catch (error) {
     if (!(error instanceof LoginTaken)) throw error
-    throw new ValidationFailed(Object.fromEntries(error.fields.map((field) => [field, [takenMessage(field)]])))
+    throw new ValidationFailed(laravelMessages(taken(error.fields), undefined))
   }
 }
 

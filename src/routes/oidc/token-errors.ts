@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { OAuthError, ProviderError, ValidationFailed, type OAuthErrorCode } from '../../errors.js'
+import { sendJson } from '../../plugins/error-handler.js'
 
 /** What `OIDC_ERRORS` chooses: RFC 6749 section 5.2 bodies, or Freedom ID's envelope. */
 export type OidcErrorReading = 'oauth' | 'envelope'
@@ -59,9 +60,6 @@ export function tokenErrorHandler (reading: OidcErrorReading) {
     if (reading === 'envelope') throw error instanceof OAuthError ? error.envelope : error
     const oauth = asOAuthError(error, request)
     if (oauth === undefined) throw error
-    return reply.code(oauth.status).headers(oauth.headers)
-      .type('application/json; charset=utf-8')
-      .serializer((payload) => payload as string)
-      .send(JSON.stringify(oauth.body()))
+    return sendJson(reply.headers(oauth.headers), oauth.status, oauth.body())
   }
 }
