@@ -37,7 +37,6 @@ export async function startDraining (lifecycle: Lifecycle, server: Server, grace
   if (graceMs > 0 && server.listening && await connections(server) > 0) await sleep(graceMs)
 }
 
-
 /**
  * While a sandbox closes: requests that arrive answer 503 in the provider's envelope, and every
  * answer says `Connection: close`, so keep-alive clients let go instead of holding the exit up.
