@@ -206,19 +206,17 @@ export async function startInProcess (config: Config, parts: SharedParts, option
   // On `localhost` Fastify listens on each address the name has (127.0.0.1 and ::1): an app of its own does that.
   if (config.host === 'localhost') return ownApp(await startServer(config, { ...parts, ...options }))
   const fixtures = await parts.fixtures(config.fixturesDir)
+  const app = await sharedApp(config, parts)
   const log: FastifyBaseLogger = pino({ level: config.logLevel, redact: REDACT }, options.logStream ?? await stdoutLog(config))
   const sandbox = await createSandbox({ config, fixtures, outages: { warn: (message) => log.warn(message), info: (message) => log.info(message) } })
   const { context } = sandbox
   const binding: Binding = { context, log }
-  let app: FastifyInstance
-  let server: Server
+  const server = serverFor(app, binding)
   try {
-    app = await sharedApp(config, parts)
-    server = serverFor(app, binding)
     await listen(server, config)
   } catch (error) {
     await sandbox.close()
-    throw error instanceof Error && 'code' in error ? new ListenError(config, error as NodeJS.ErrnoException) : error
+    throw new ListenError(config, error as NodeJS.ErrnoException)
   }
   const address = server.address() as AddressInfo
   context.lifecycle.listening = true

@@ -27,14 +27,14 @@ export const guardedRequest = {
   client: {
     getter (this: FastifyRequest): Client {
       const client = (this as Guarded)[CLIENT]
-      if (client === undefined) throw new Error(`${this.method} ${this.routeOptions.url ?? this.url} has no client guard: request.client is unknown`)
+      if (client === undefined) throw new Error(`${this.method} ${this.url} has no client guard: request.client is unknown`)
       return client
     }
   },
   token: {
     getter (this: FastifyRequest): TokenRecord {
       const token = (this as Guarded)[TOKEN]
-      if (token === undefined) throw new Error(`${this.method} ${this.routeOptions.url ?? this.url} has no token guard: request.token is unknown`)
+      if (token === undefined) throw new Error(`${this.method} ${this.url} has no token guard: request.token is unknown`)
       return token
     }
   }
