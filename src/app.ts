@@ -17,7 +17,7 @@ import controlHooks from './plugins/control-hooks.js'
 import sharedState from './plugins/shared-state.js'
 import draining, { startDraining } from './plugins/draining.js'
 import { tooDeep } from './plugins/json-depth.js'
-import openapi from './plugins/openapi.js'
+import openapi, { describing } from './plugins/openapi.js'
 import errorHandler, { clientErrorHandler, renderError, sendError } from './plugins/error-handler.js'
 import { REDACT, RequestLog, noteLoginFailure } from './plugins/logging.js'
 import { ajvOptions } from './plugins/validation.js'
@@ -50,6 +50,8 @@ export interface AppOptions {
   deliveryPolicy?: DeliveryPolicy
   /** Where compiled schemas are kept (default: this app's own); startSandbox() shares one per process. */
   compiledSchemas?: CompiledSchemas
+  /** Build an app to be described (GET /openapi.json of the others): @fastify/swagger registered before the routes. */
+  describing?: boolean
 }
 
 export interface HttpOptions {
@@ -62,6 +64,8 @@ export interface HttpOptions {
   /** OIDC_ERRORS: the OIDC token endpoint's error bodies shape its routes (an app serves sandboxes of one setting). */
   oidcErrors: Config['oidcErrors']
   compiledSchemas?: CompiledSchemas
+  /** Build an app to be described (GET /openapi.json of the others): @fastify/swagger registered before the routes. */
+  describing?: boolean
 }
 
 /**
@@ -125,7 +129,18 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
   app.addHook('onError', noteLoginFailure)
   await app.register(errorHandler)
   await app.register(draining)
-  await app.register(openapi)
+  if (options.describing === true) await app.register(describing)
+  else {
+    await app.register(openapi, {
+      describe: async () => {
+        const described = await buildHttp({ oidcErrors: options.oidcErrors, compiledSchemas: options.compiledSchemas, describing: true })
+        await described.ready()
+        const document = described.swagger()
+        await described.close()
+        return document
+      }
+    })
+  }
   await app.register(clientAuth)
   await app.register(controlHooks)
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { GrantSchema } from './grants.js'
+import { GrantLiteralSchema } from './grants.js'
 import { isValidIin } from './iin.js'
 import { UUID_PATTERN, isCalendarDate } from './formats.js'
 
@@ -19,7 +19,7 @@ export const ClientSchema = Type.Object({
   client_secret: Type.String({ minLength: 1 }),
   name: Type.String({ minLength: 1 }),
   redirect_uris: Type.Optional(Type.Array(HttpUrl, { minItems: 1 })),
-  grants: Type.Optional(Type.Array(GrantSchema, { minItems: 1 })),
+  grants: Type.Optional(Type.Array(GrantLiteralSchema, { minItems: 1 })),
   revoke_uri: Type.Optional(Type.String({ format: 'revoke-uri' }))
 }, { additionalProperties: false })
 
