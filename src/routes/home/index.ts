@@ -8,7 +8,7 @@ import { StoreUnavailableError } from '../../domain/store.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { callbackPage, demoProblemPage, homePage } from '../../views/home.js'
 import { noteFailure } from '../../plugins/logging.js'
-import { sendPage } from '../login/index.js'
+import { sendPage } from '../../http/pages.js'
 import { DEMO_CALLBACK, answerText, basicAuth, callProvider, callbackUri, demoClient, headlessScript } from './demo.js'
 
 /**

@@ -12,6 +12,7 @@ import { consentPage, errorPage, signInPage, type ShopLink } from '../../views/l
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
 import { LOGIN_FAILURES } from '../../errors.js'
 import { renderError } from '../../plugins/error-handler.js'
+import { sendPage, signInHref } from '../../http/pages.js'
 import { sessionIdOf, setSessionCookie } from './session-cookie.js'
 
 /** Failures shown on the sign-in form itself, so the user can try again right there. */
@@ -19,46 +20,6 @@ const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unkn
 /** Provisioned users the sign-in page lists after the bundled ones, newest first; the others sign in by typing. */
 export const LISTED_PROVISIONED = 20
 
-/** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
-function cspDirectives (track?: Pick<Track, 'redirect_uri'>): Record<string, string[]> {
-  return {
-    'default-src': ["'none'"],
-    'style-src': ["'self'"],
-    'img-src': ["'self'"],
-    'form-action': track === undefined ? ["'none'"] : ["'self'", new URL(track.redirect_uri).origin],
-    'frame-ancestors': ["'none'"],
-    'base-uri': ["'none'"]
-  }
-}
-
-/** What an error page gets when the request failed before helmet's own hook ran (the store was unreachable): the same policy, written out. */
-const FALLBACK_HEADERS = {
-  'content-security-policy': Object.entries(cspDirectives()).map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; '),
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff'
-}
-
-/**
- * Sends a login page (or an error page) with the headers every one of them carries. Needs
- * `@fastify/helmet` registered (`global: false`) in the calling plugin.
- */
-export async function sendPage (reply: FastifyReply, status: number, body: string, track?: Pick<Track, 'redirect_uri'>): Promise<FastifyReply> {
-  if (typeof reply.helmet === 'function') {
-    await reply.helmet({ contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(track) }, strictTransportSecurity: false, frameguard: { action: 'deny' } })
-  } else {
-    reply.headers(FALLBACK_HEADERS)
-  }
-  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
-}
-
-export const signInHref = (track: Track): string =>
-  `/login?${new URLSearchParams({ track_id: track.track_id, expire_at: String(unixSeconds(Date.parse(track.expires_at))) })}`
-
-/**
- * The fake Freedom ID login page: `/login?track_id=` (sign in by typing or by a persona button),
- * then consent (Allow / Deny), then a 303 to the track's own redirect_uri. Plain HTML forms, no
- * script; everything rendered is escaped.
- */
 export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
   await app.register(helmet, { global: false })

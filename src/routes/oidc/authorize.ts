@@ -5,7 +5,7 @@ import { redirectWith } from '../../domain/login.js'
 import { checkAuthorizationRequest, errorParams } from '../../domain/oidc.js'
 import { silentSignIn } from '../../domain/sign-in-sessions.js'
 import { errorPage } from '../../views/login.js'
-import { sendPage, signInHref } from '../login/index.js'
+import { sendPage, signInHref } from '../../http/pages.js'
 import { sessionIdOf } from '../login/session-cookie.js'
 
 const param = (description: string) => Type.Optional(Type.String({ description }))
