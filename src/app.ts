@@ -12,6 +12,7 @@ import { createKycService } from './domain/kyc.js'
 import type { OutageLog } from './domain/redis-health.js'
 import { createMemoryStore, type Store } from './domain/store.js'
 import { signingKeySource } from './domain/signing-key.js'
+import { createCodeExchange } from './domain/code-exchange.js'
 import { createCodeService } from './domain/codes.js'
 import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
@@ -108,6 +109,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const journal = createJournal({ store, enabled: config.journal === 'on' })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
+  const codeExchange = createCodeExchange({ store, codes, tokens, tracks })
   const context: SandboxContext = {
     config,
     clock,
@@ -118,7 +120,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     tracks,
     codes,
     tokens,
-    login: createLoginFlow({ store, tracks, users, codes, tokens, clock }),
+    login: createLoginFlow({ store, tracks, users, codes, clock }),
+    codeExchange,
     signInSessions: createSignInSessions({ store, clock, ids }),
     kyc: createKycService({ store, clock }),
     journal,

@@ -1,6 +1,7 @@
 import type { Config } from './config.js'
 import type { Clock } from './domain/clock.js'
 import type { ClientRegistry } from './domain/clients.js'
+import type { CodeExchange } from './domain/code-exchange.js'
 import type { CodeService } from './domain/codes.js'
 import type { Deliveries } from './domain/deliveries.js'
 import type { FaultQueue } from './domain/faults.js'
@@ -28,6 +29,8 @@ export interface SandboxContext {
   codes: CodeService
   tokens: TokenService
   login: LoginFlow
+  /** The code exchange of both token endpoints. */
+  codeExchange: CodeExchange
   /** Browsers' Freedom ID sign-ins (the login page's cookie), for prompt=none. */
   signInSessions: SignInSessions
   kyc: KycService

@@ -51,8 +51,8 @@ const optional = (value: string | undefined): string | undefined => value?.trim(
  */
 export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
-  const { clients, login, tokens, idTokens } = app.sandbox
-  const oidc = createOidcService({ login, tokens, idTokens })
+  const { clients, codeExchange, tokens, idTokens } = app.sandbox
+  const oidc = createOidcService({ codeExchange, tokens, idTokens })
   const auth = oidcClientAuth(clients)
   const reading = app.sandbox.config.oidcErrors
   app.setErrorHandler(tokenErrorHandler(reading))
