@@ -18,6 +18,7 @@ import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
 import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
+import { createOidcService } from './domain/oidc.js'
 import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { createTokenService } from './domain/tokens.js'
 import { createTrackService } from './domain/tracks.js'
@@ -110,6 +111,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
   const codeExchange = createCodeExchange({ store, codes, tokens, tracks })
+  const idTokens = createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl })
   const context: SandboxContext = {
     config,
     clock,
@@ -122,12 +124,13 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     tokens,
     login: createLoginFlow({ store, tracks, users, codes, clock }),
     codeExchange,
+    oidc: createOidcService({ codeExchange, tokens, idTokens }),
     signInSessions: createSignInSessions({ store, clock, ids }),
     kyc: createKycService({ store, clock }),
     journal,
     faults: createFaultQueue({ store }),
     deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
-    idTokens: createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl }),
+    idTokens,
     publicUrl: () => publicUrl,
     selfUrl: () => selfUrl
   }

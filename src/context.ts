@@ -11,6 +11,7 @@ import type { Ids } from './domain/ids.js'
 import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
+import type { OidcService } from './domain/oidc.js'
 import type { SignInSessions } from './domain/sign-in-sessions.js'
 import type { Store } from './domain/store.js'
 import type { TokenService } from './domain/tokens.js'
@@ -31,6 +32,8 @@ export interface SandboxContext {
   login: LoginFlow
   /** The code exchange of both token endpoints. */
   codeExchange: CodeExchange
+  /** The OIDC token endpoint's grants: a code or a refresh token for tokens and an id_token. */
+  oidc: OidcService
   /** Browsers' Freedom ID sign-ins (the login page's cookie), for prompt=none. */
   signInSessions: SignInSessions
   kyc: KycService

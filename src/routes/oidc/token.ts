@@ -1,7 +1,6 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
-import { createOidcService } from '../../domain/oidc.js'
 import { ErrorEnvelope, OAuthErrorBody, ValidationEnvelope } from '../../errors.js'
 import { attributeName } from '../../plugins/validation.js'
 import { oidcClientAuth } from './client-auth.js'
@@ -51,8 +50,7 @@ const optional = (value: string | undefined): string | undefined => value?.trim(
  */
 export const oidcTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(formbody)
-  const { clients, codeExchange, tokens, idTokens } = app.sandbox
-  const oidc = createOidcService({ codeExchange, tokens, idTokens })
+  const { clients, oidc } = app.sandbox
   const auth = oidcClientAuth(clients)
   const reading = app.sandbox.config.oidcErrors
   app.setErrorHandler(tokenErrorHandler(reading))
