@@ -18,6 +18,7 @@ import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
 import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
+import { createLogout } from './domain/logout.js'
 import { createOidcService } from './domain/oidc.js'
 import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { createTokenService } from './domain/tokens.js'
@@ -110,14 +111,17 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const journal = createJournal({ store, enabled: config.journal === 'on' })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
+  const clients = createClientRegistry(fixtures.clients)
   const codeExchange = createCodeExchange({ store, codes, tokens, tracks })
+  const signInSessions = createSignInSessions({ store, clock, ids })
+  const deliveries = createDeliveries({ store, clock, policy: options.deliveryPolicy })
   const idTokens = createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl })
   const context: SandboxContext = {
     config,
     clock,
     ids,
     store,
-    clients: createClientRegistry(fixtures.clients),
+    clients,
     users,
     tracks,
     codes,
@@ -125,12 +129,13 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     login: createLoginFlow({ store, tracks, users, codes, clock }),
     codeExchange,
     oidc: createOidcService({ codeExchange, tokens, idTokens }),
-    signInSessions: createSignInSessions({ store, clock, ids }),
+    signInSessions,
     kyc: createKycService({ store, clock }),
     journal,
     faults: createFaultQueue({ store }),
-    deliveries: createDeliveries({ store, clock, policy: options.deliveryPolicy }),
+    deliveries,
     idTokens,
+    logout: createLogout({ users, tokens, signInSessions, clients, deliveries, selfUrl: () => selfUrl }),
     publicUrl: () => publicUrl,
     selfUrl: () => selfUrl
   }

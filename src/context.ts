@@ -11,6 +11,7 @@ import type { Ids } from './domain/ids.js'
 import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
+import type { Logout } from './domain/logout.js'
 import type { OidcService } from './domain/oidc.js'
 import type { SignInSessions } from './domain/sign-in-sessions.js'
 import type { Store } from './domain/store.js'
@@ -42,6 +43,8 @@ export interface SandboxContext {
   deliveries: Deliveries
   /** Signs OIDC id_tokens; its issuer() and jwks() feed discovery. */
   idTokens: IdTokenService
+  /** A user's Freedom ID session ending (`POST /__sandbox/users/:user_id/logout`). */
+  logout: Logout
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
   /** Where this process answers itself (its listening address; PUBLIC_URL before it listens): a revoke_uri given as a path. */
