@@ -20,6 +20,7 @@ import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
 import { createLogout } from './domain/logout.js'
 import { createOidcService } from './domain/oidc.js'
+import { createReset } from './domain/reset.js'
 import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { createTokenService } from './domain/tokens.js'
 import { createTrackService } from './domain/tracks.js'
@@ -114,6 +115,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const clients = createClientRegistry(fixtures.clients)
   const codeExchange = createCodeExchange({ store, codes, tokens, tracks })
   const signInSessions = createSignInSessions({ store, clock, ids })
+  const faults = createFaultQueue({ store })
   const deliveries = createDeliveries({ store, clock, policy: options.deliveryPolicy })
   const idTokens = createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl })
   const context: SandboxContext = {
@@ -132,10 +134,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     signInSessions,
     kyc: createKycService({ store, clock }),
     journal,
-    faults: createFaultQueue({ store }),
+    faults,
     deliveries,
     idTokens,
     logout: createLogout({ users, tokens, signInSessions, clients, deliveries, selfUrl: () => selfUrl }),
+    reset: createReset({ store, clock, journal, faults, deliveries, idTokens }),
     publicUrl: () => publicUrl,
     selfUrl: () => selfUrl
   }

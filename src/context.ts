@@ -13,6 +13,7 @@ import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
 import type { Logout } from './domain/logout.js'
 import type { OidcService } from './domain/oidc.js'
+import type { Reset } from './domain/reset.js'
 import type { SignInSessions } from './domain/sign-in-sessions.js'
 import type { Store } from './domain/store.js'
 import type { TokenService } from './domain/tokens.js'
@@ -45,6 +46,8 @@ export interface SandboxContext {
   idTokens: IdTokenService
   /** A user's Freedom ID session ending (`POST /__sandbox/users/:user_id/logout`). */
   logout: Logout
+  /** Back to the start (`POST /__sandbox/reset`). */
+  reset: Reset
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
   /** Where this process answers itself (its listening address; PUBLIC_URL before it listens): a revoke_uri given as a path. */

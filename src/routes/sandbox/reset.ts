@@ -3,7 +3,7 @@ import { ErrorEnvelope } from '../../errors.js'
 import { ClockReply } from './clock.js'
 
 export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, clock, journal, faults, deliveries, idTokens } = app.sandbox
+  const { clock, reset } = app.sandbox
 
   app.post('/reset', {
     schema: {
@@ -12,14 +12,7 @@ export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ClockReply, 401: ErrorEnvelope }
     }
   }, async () => {
-    // One store for every replica: clearing it resets them all (tracks, codes, tokens, users, journal, faults, clock, id sequence).
-    await idTokens.keepKeyAcross(async () => {
-      await store.clear()
-      await journal.clear()
-      await faults.clear()
-      await deliveries.clear()
-      await clock.reset()
-    })
+    await reset()
     return { now: new Date(clock.now()).toISOString(), frozen: clock.frozen }
   })
 }
