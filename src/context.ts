@@ -1,6 +1,7 @@
 import type { Config } from './config.js'
 import type { Clock } from './domain/clock.js'
 import type { ClientRegistry } from './domain/clients.js'
+import type { CodeExchange } from './domain/code-exchange.js'
 import type { CodeService } from './domain/codes.js'
 import type { Deliveries } from './domain/deliveries.js'
 import type { FaultQueue } from './domain/faults.js'
@@ -10,7 +11,9 @@ import type { Ids } from './domain/ids.js'
 import type { IdTokenService } from './domain/id-token.js'
 import type { KycService } from './domain/kyc.js'
 import type { LoginFlow } from './domain/login.js'
+import type { Logout } from './domain/logout.js'
 import type { OidcService } from './domain/oidc.js'
+import type { Reset } from './domain/reset.js'
 import type { SignInSessions } from './domain/sign-in-sessions.js'
 import type { Store } from './domain/store.js'
 import type { TokenService } from './domain/tokens.js'
@@ -42,6 +45,10 @@ export interface SandboxContext {
   codes: CodeService
   tokens: TokenService
   login: LoginFlow
+  /** The code exchange of both token endpoints. */
+  codeExchange: CodeExchange
+  /** The OIDC token endpoint's grants: a code or a refresh token for tokens and an id_token. */
+  oidc: OidcService
   /** Browsers' Freedom ID sign-ins (the login page's cookie), for prompt=none. */
   signInSessions: SignInSessions
   kyc: KycService
@@ -50,8 +57,10 @@ export interface SandboxContext {
   deliveries: Deliveries
   /** Signs OIDC id_tokens; its issuer() and jwks() feed discovery. */
   idTokens: IdTokenService
-  /** The OIDC token endpoint's exchange and refresh. */
-  oidc: OidcService
+  /** A user's Freedom ID session ending (`POST /__sandbox/users/:user_id/logout`). */
+  logout: Logout
+  /** Back to the start (`POST /__sandbox/reset`). */
+  reset: Reset
   /** Base of the links the sandbox hands out: PUBLIC_URL, or http://localhost:<listening port>. */
   publicUrl(): string
   /** Where this process answers itself (its listening address; PUBLIC_URL before it listens): a revoke_uri given as a path. */

@@ -2,6 +2,7 @@ import type { Config } from './config.js'
 import type { SandboxContext } from './context.js'
 import { createClientRegistry } from './domain/clients.js'
 import { createClock, type Clock } from './domain/clock.js'
+import { createCodeExchange } from './domain/code-exchange.js'
 import { createCodeService } from './domain/codes.js'
 import { createDeliveries, type DeliveryPolicy } from './domain/deliveries.js'
 import { createFaultQueue } from './domain/faults.js'
@@ -11,8 +12,10 @@ import { createIds, type Ids } from './domain/ids.js'
 import { createJournal } from './domain/journal.js'
 import { createKycService } from './domain/kyc.js'
 import { createLoginFlow } from './domain/login.js'
+import { createLogout } from './domain/logout.js'
 import { createOidcService } from './domain/oidc.js'
 import type { OutageLog } from './domain/redis-health.js'
+import { createReset } from './domain/reset.js'
 import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { signingKeySource } from './domain/signing-key.js'
 import { createMemoryStore, type Store } from './domain/store.js'
@@ -66,11 +69,16 @@ export async function createSandbox (deps: SandboxDeps): Promise<Sandbox> {
   const ids = deps.ids ?? createIds(config.seed, store.counter('ids'))
 
   const users = createUserDirectory(fixtures.users, store)
+  const clients = createClientRegistry(fixtures.clients)
   const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
   const journal = createJournal({ store, enabled: config.journal === 'on' })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
-  const login = createLoginFlow({ store, tracks, users, codes, tokens, clock })
+  const login = createLoginFlow({ store, tracks, users, codes, clock })
+  const codeExchange = createCodeExchange({ store, codes, tokens, tracks })
+  const signInSessions = createSignInSessions({ store, clock, ids })
+  const faults = createFaultQueue({ store })
+  const deliveries = createDeliveries({ store, clock, policy: deps.deliveryPolicy })
   const idTokens = createIdTokenService({ key: signingKey, clock, issuer: () => config.issuer ?? publicUrl, ttlSeconds: config.accessTtl })
   // Until it listens: PUBLIC_URL, or localhost on the configured port.
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? `http://localhost:${config.port}`
@@ -81,19 +89,22 @@ export async function createSandbox (deps: SandboxDeps): Promise<Sandbox> {
     clock,
     ids,
     store,
-    clients: createClientRegistry(fixtures.clients),
+    clients,
     users,
     tracks,
     codes,
     tokens,
     login,
-    signInSessions: createSignInSessions({ store, clock, ids }),
+    codeExchange,
+    signInSessions,
     kyc: createKycService({ store, clock }),
     journal,
-    faults: createFaultQueue({ store }),
-    deliveries: createDeliveries({ store, clock, policy: deps.deliveryPolicy }),
+    faults,
+    deliveries,
     idTokens,
-    oidc: createOidcService({ login, tokens, idTokens }),
+    oidc: createOidcService({ codeExchange, tokens, idTokens }),
+    logout: createLogout({ users, tokens, signInSessions, clients, deliveries, selfUrl: () => selfUrl }),
+    reset: createReset({ store, clock, journal, faults, deliveries, idTokens }),
     publicUrl: () => publicUrl,
     selfUrl: () => selfUrl,
     lifecycle: { listening: false, closing: false }

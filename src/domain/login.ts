@@ -1,9 +1,8 @@
 import { unixSeconds, type Clock } from './clock.js'
-import type { CodeFlow, CodeRecord, CodeService } from './codes.js'
+import type { CodeService } from './codes.js'
 import type { User } from './fixtures.js'
 import type { Grant } from './grants.js'
 import type { Store, Transaction } from './store.js'
-import type { TokenRecord, TokenService } from './tokens.js'
 import { FINISHED_STATES, type Track, type TrackService } from './tracks.js'
 import type { UserDirectory } from './users.js'
 import { ERRORS, ProviderError, type LoginFailure } from '../errors.js'
@@ -59,11 +58,6 @@ export interface LoginFlow {
    * consent meanwhile cannot slip in between, and a refusal (a grant not asked for) changes nothing.
    */
   approve(trackId: string, userRef: string, grants?: Grant[]): Promise<string>
-  /**
-   * Redeems a code for a token pair, marking its track exchanged, as one transition: the code is
-   * used up only if the pair is stored. `check` may refuse the code (throw), which then stays valid.
-   */
-  exchange(code: string, clientId: string, flow: CodeFlow, check?: (code: CodeRecord) => void): Promise<{ code: CodeRecord, pair: TokenRecord } | undefined>
 }
 
 export interface LoginDeps {
@@ -71,16 +65,15 @@ export interface LoginDeps {
   tracks: TrackService
   users: UserDirectory
   codes: CodeService
-  tokens: TokenService
   clock: Clock
 }
 
 /*
- * Every step reads the track and writes it back (with a code, a token pair) in one transition of
+ * Every step reads the track and writes it back (with a code) in one transition of
  * the store: two replicas given the same track at once never both act on what they read.
  */
 export function createLoginFlow (deps: LoginDeps): LoginFlow {
-  const { store, tracks, users, codes, tokens } = deps
+  const { store, tracks, users, codes } = deps
 
   const check = (track: Track | undefined): Track => {
     if (track === undefined) throw new LoginError('unknown_track')
@@ -154,15 +147,6 @@ export function createLoginFlow (deps: LoginDeps): LoginFlow {
         const signedIn = await signInIn(tx, trackId, { userId: userRef }, at)
         return signedIn.redirect ?? allowIn(tx, signedIn.track, grants)
       })
-    },
-    exchange: (code, clientId, flow, refuse) => store.atomically(async (tx) => {
-      const record = await codes.redeemIn(tx, code, clientId, flow)
-      if (record === undefined) return undefined
-      refuse?.(record)
-      const pair = await tokens.issueIn(tx, { client_id: record.client_id, user_id: record.user_id, track_id: record.track_id, grants: record.grants, auth_time: record.oidc?.auth_time, ...(record.oidc === undefined ? {} : { kind: 'oidc' as const }) })
-      const track = await tracks.findIn(tx, record.track_id)
-      if (track !== undefined) tracks.saveIn(tx, { ...track, state: 'exchanged' })
-      return { code: record, pair }
-    })
+    }
   }
 }

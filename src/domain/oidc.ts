@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto'
 import { unixSeconds } from './clock.js'
 import { OAuthError, ProviderError } from '../errors.js'
 import type { ClientRegistry } from './clients.js'
+import type { CodeExchange } from './code-exchange.js'
 import type { Client } from './fixtures.js'
 import { isHttpUrl } from './formats.js'
 import { isGrant, type Grant } from './grants.js'
 import type { IdTokenService, SignIdToken } from './id-token.js'
 import type { IdTokenTamper } from './id-token-tamper.js'
 import type { TokenRecord, TokenService } from './tokens.js'
-import type { LoginFlow } from './login.js'
 import type { TrackOidc } from './tracks.js'
 
 /**
@@ -186,7 +186,6 @@ export const INVALID_REFRESH_TOKEN = 'Invalid refresh_token.'
 const invalidGrant = (description: string, envelope = new ProviderError('badRequest', description)) =>
   new OAuthError('invalid_grant', description, envelope)
 
-const invalidCode = () => invalidGrant('The code is unknown, used, expired, or was issued to another client.', new ProviderError('invalidAuthorizationCode'))
 const invalidRefreshToken = () =>
   invalidGrant('The refresh_token is unknown, used, expired, or was issued to another client.', new ProviderError('badRequest', INVALID_REFRESH_TOKEN))
 
@@ -207,8 +206,8 @@ const narrowed = (scope: string | undefined, granted: Grant[]): Grant[] | undefi
   return granted.filter((grant) => words.has(grant))
 }
 
-export function createOidcService (deps: { login: LoginFlow, tokens: TokenService, idTokens: IdTokenService }): OidcService {
-  const { login, tokens, idTokens } = deps
+export function createOidcService (deps: { codeExchange: CodeExchange, tokens: TokenService, idTokens: IdTokenService }): OidcService {
+  const { codeExchange, tokens, idTokens } = deps
 
   // A code or pair stored without auth_time (by an older replica) counts from its issue.
   const authTime = (record: { auth_time?: number }, issuedAtMs: number): number => record.auth_time ?? unixSeconds(issuedAtMs)
@@ -229,13 +228,12 @@ export function createOidcService (deps: { login: LoginFlow, tokens: TokenServic
       // The key first: a store that cannot give it fails the request before the code is spent.
       const sign = await idTokens.signer()
       // Checked before it is used up, so a bad request takes nothing away; a racing second use gets nothing.
-      const exchanged = await login.exchange(input.code, clientId, 'oidc', (code) => {
+      const exchanged = await codeExchange.exchange(input.code, clientId, 'oidc', (code) => {
         const binding = code.oidc!
         if (binding.redirect_uri !== input.redirectUri) throw invalidGrant('The redirect_uri differs from the one of the authorization request.')
         const pkce = verifierProblem(binding.code_challenge, input.codeVerifier)
         if (pkce !== undefined) throw invalidGrant(pkce)
       })
-      if (exchanged === undefined) throw invalidCode()
       const binding = exchanged.code.oidc!
       return result(sign, exchanged.pair, input.issuer, authTime(binding, exchanged.pair.issued_at), binding.nonce, exchanged.code.tamper)
     },

@@ -4,7 +4,7 @@ import { createOidcService, s256, verifierProblem } from '../../src/domain/oidc.
 import { OAuthError } from '../../src/errors.js'
 import { CLOCK_START_S, DEMO, testApp } from '../helpers/app.js'
 import { AIGERIM } from '../helpers/flow.js'
-import { CALLBACK, CHALLENGE, NONCE, VERIFIER, oidcApprove } from '../helpers/oidc.js'
+import { CALLBACK, CHALLENGE, NONCE, VERIFIER, codeGrant, oidcApprove, oidcToken } from '../helpers/oidc.js'
 
 const ISS = 'http://sandbox.test'
 const serviceOf = (app: Awaited<ReturnType<typeof testApp>>['app']) => createOidcService(app.sandbox)
@@ -82,4 +82,17 @@ t.test('a signing key the store fails to give fails the token request before the
   await t.rejects(oidc.refresh(DEMO.id, { refreshToken: first.reply.refresh_token, issuer: ISS }), { message: 'the store is away' })
   failing = false
   t.ok((await oidc.refresh(DEMO.id, { refreshToken: first.reply.refresh_token, issuer: ISS })).reply.id_token, 'nor the refresh token')
+})
+
+t.test('the token endpoint runs the sandbox\'s one OIDC service, built with the other services', async (t) => {
+  const { app } = await testApp(t)
+  const { code } = await oidcApprove(app)
+  const asked: string[] = []
+  const { exchange } = app.sandbox.oidc
+  app.sandbox.oidc.exchange = async (clientId, input) => {
+    asked.push(`${clientId} ${input.code} ${input.issuer}`)
+    return exchange(clientId, input)
+  }
+  t.equal((await oidcToken(app, { body: codeGrant(code) })).statusCode, 200)
+  t.same(asked, [`${DEMO.id} ${code} ${ISS}`])
 })

@@ -35,7 +35,7 @@ const signedInTrack = async (app: FastifyInstance): Promise<string> => {
 }
 const newCode = async (app: FastifyInstance): Promise<string> =>
   new URL(await app.sandbox.login.approve(await newTrack(app), AIGERIM)).searchParams.get('authorization_code')!
-const newPair = async (app: FastifyInstance) => (await app.sandbox.login.exchange(await newCode(app), DEMO.id, 'oauth2'))!.pair
+const newPair = async (app: FastifyInstance) => (await app.sandbox.codeExchange.exchange(await newCode(app), DEMO.id, 'oauth2')).pair
 const outcome = (...answers: LightMyRequestResponse[]) => answers.map((res) => `${res.statusCode} ${res.headers.location ?? res.body.slice(0, 60)}`).join(' | ')
 
 t.test('Allow pressed twice on one track: one code, and only it exchanges', async (t) => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { formatProviderTimestamp } from '../../domain/clock.js'
 import type { TokenRecord } from '../../domain/tokens.js'
-import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
+import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
 
 export const TokenReply = Type.Object({
@@ -36,11 +36,9 @@ export const exchangeRoute: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: TokenReply, 400: ErrorEnvelope, 401: ErrorEnvelope, 422: ValidationEnvelope }
     }
   }, async (request) => {
-    const exchanged = await request.sandbox.login.exchange(request.body.authorization_code, request.client.client_id, 'oauth2')
-    if (exchanged === undefined) throw new ProviderError('invalidAuthorizationCode')
-    request.trackId = exchanged.code.track_id
-    const record = exchanged.pair
-    return reply(record)
+    const { code, pair } = await request.sandbox.codeExchange.exchange(request.body.authorization_code, request.client.client_id, 'oauth2')
+    request.trackId = code.track_id
+    return reply(pair)
   })
 }
 

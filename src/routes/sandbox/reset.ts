@@ -10,15 +10,8 @@ export const resetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ClockReply, 401: ErrorEnvelope }
     }
   }, async (request) => {
-    const { store, clock, journal, faults, deliveries, idTokens } = request.sandbox
-    // One store for every replica: clearing it resets them all (tracks, codes, tokens, users, journal, faults, clock, id sequence).
-    await idTokens.keepKeyAcross(async () => {
-      await store.clear()
-      await journal.clear()
-      await faults.clear()
-      await deliveries.clear()
-      await clock.reset()
-    })
+    const { clock, reset } = request.sandbox
+    await reset()
     return { now: new Date(clock.now()).toISOString(), frozen: clock.frozen }
   })
 }

@@ -1,13 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { DELIVERY_CAP, DeliverySchema } from '../../domain/deliveries.js'
-import { ErrorEnvelope, ProviderError } from '../../errors.js'
-
-const LogoutReply = Type.Object({
-  user_id: Type.String(),
-  tokens_ended: Type.Integer({ description: 'Token pairs of this user that stopped working' }),
-  deliveries: Type.Array(DeliverySchema, { description: 'The revoke_uri calls started (they finish in the background)' })
-})
+import { LogoutReply } from '../../domain/logout.js'
+import { ErrorEnvelope } from '../../errors.js'
 
 /** A user's Freedom ID session ending, and the back-channel calls it makes to the clients' revoke_uri. */
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,23 +14,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ user_id: Type.String({ description: 'The user: id, phone or e-mail' }) }),
       response: { 200: LogoutReply, 401: ErrorEnvelope, 404: ErrorEnvelope }
     }
-  }, async (request) => {
-    const { users, tokens, clients, deliveries, selfUrl, signInSessions } = request.sandbox
-    const user = await users.find(request.params.user_id)
-    if (user === undefined) throw new ProviderError('notFound', `No user ${request.params.user_id}.`)
-    const ended = await tokens.endSession(user.id)
-    // The browser's sign-in ends too: prompt=none then answers login_required.
-    await signInSessions.endFor(user.id)
-    const started = []
-    for (const pair of ended) {
-      const revokeUri = clients.get(pair.client_id)?.revoke_uri
-      if (revokeUri === undefined) continue
-      // A path names this sandbox itself (the bundled client's built-in receiver).
-      const target = revokeUri.startsWith('/') ? `${selfUrl()}${revokeUri}` : revokeUri
-      started.push(await deliveries.send({ target, body: { id: pair.id }, client_id: pair.client_id, user_id: user.id }))
-    }
-    return { user_id: user.id, tokens_ended: ended.length, deliveries: started }
-  })
+  }, async (request) => request.sandbox.logout(request.params.user_id))
 
   app.get('/deliveries', {
     schema: {
