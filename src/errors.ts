@@ -101,7 +101,7 @@ export type FieldRule =
 /**
  * One field a request got wrong, in the domain's terms: the rule it broke. The schema's errors and
  * a route's own checks (a redirect URI the client did not register, a phone another user has) are
- * both these; one formatter (plugins/validation.ts) words them as Laravel does.
+ * both these; one formatter (http/validation.ts) words them as Laravel does.
  */
 export interface FieldError {
   /** `redirect_uri`, `grants.3`; '' for the body as a whole. */

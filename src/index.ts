@@ -1,7 +1,7 @@
 import { loadConfig, type SandboxOptions } from './config.js'
 import { createControl, type SandboxControl } from './control.js'
 import { createFixturesCache } from './domain/fixtures.js'
-import { createCompiledSchemas } from './plugins/lazy-schemas.js'
+import { createCompiledSchemas } from './http/lazy-schemas.js'
 import { startInProcess, type InProcessSandbox, type SharedParts } from './server.js'
 
 export { buildApp, type AppOptions } from './app.js'

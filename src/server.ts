@@ -9,8 +9,8 @@ import { loadFixtures, type Client, type Fixtures } from './domain/fixtures.js'
 import { SANDBOX, injector, type Binding, type BoundRequest, type Inject } from './http/binding.js'
 import { startDraining } from './plugins/draining.js'
 import { clientErrorHandler } from './plugins/error-handler.js'
-import type { CompiledSchemas } from './plugins/lazy-schemas.js'
-import { INFO_OR_MORE, REDACT, colourWanted, prettyDestination, prettyWanted } from './plugins/logging.js'
+import type { CompiledSchemas } from './http/lazy-schemas.js'
+import { INFO_OR_MORE, REDACT, colourWanted, prettyDestination, prettyWanted } from './http/logging.js'
 import { addresses, createSandbox } from './sandbox.js'
 
 export interface RunningSandbox {

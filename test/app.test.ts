@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MAX_JSON_DEPTH, nestingDepth } from '../src/plugins/json-depth.js'
+import { MAX_JSON_DEPTH, nestingDepth } from '../src/http/json-depth.js'
 import { AUTHORIZE, DEMO_AUTH, authorizeBody, testApp } from './helpers/app.js'
 
 t.test('nesting depth: arrays and objects, strings skipped', async (t) => {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Client } from '../domain/fixtures.js'
 import type { TokenRecord } from '../domain/tokens.js'
-import { bearerToken, invalidToken } from '../plugins/bearer-auth.js'
+import { bearerToken, invalidToken } from './bearer.js'
 
 const CLIENT = Symbol('client')
 const TOKEN = Symbol('token')

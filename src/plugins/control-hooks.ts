@@ -6,7 +6,7 @@ import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../
 import { StoreUnavailableError } from '../domain/store.js'
 import { ERRORS, codeFor, envelope } from '../errors.js'
 import { sendJson } from './error-handler.js'
-import { factsOf } from './journal-facts.js'
+import { factsOf } from '../http/journal-facts.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,8 +5,8 @@ import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { ERRORS, ProviderError, ValidationFailed, codeFor, envelope, errorReply, type ErrorName } from '../errors.js'
 import { StoreUnavailableError } from '../domain/store.js'
-import { failureOf, noteFailure } from './logging.js'
-import { laravelErrors, validationBody } from './validation.js'
+import { failureOf, noteFailure } from '../http/logging.js'
+import { laravelErrors, validationBody } from '../http/validation.js'
 
 export interface ErrorHandlerOptions {
   /** `200`: every error body is sent with HTTP 200, as the docs' "200 Error" label suggests. */

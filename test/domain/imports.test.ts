@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src')
 const DOMAIN = join(SRC, 'domain')
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)'([^']+)'/gm
-const HTTP_LAYERS = ['routes', 'plugins', 'views', 'app.ts', 'server.ts', 'context.ts']
+const HTTP_LAYERS = ['routes', 'plugins', 'http', 'views', 'app.ts', 'server.ts', 'context.ts', 'sandbox.ts']
 
 /** Every module a source file names, static or dynamic. */
 const specifiers = (source: string): string[] => [...source.matchAll(SPECIFIER)].map((match) => match[1]!)
@@ -29,7 +29,9 @@ t.test('the checks see what they look for', async (t) => {
   t.equal(httpImport(file, 'fastify'), 'fastify is Fastify')
   t.equal(httpImport(file, 'fastify-plugin'), 'fastify-plugin is Fastify')
   t.equal(httpImport(file, '@fastify/basic-auth'), '@fastify/basic-auth is Fastify')
-  t.equal(httpImport(file, '../plugins/validation.js'), '../plugins/validation.js is the HTTP layer (src/plugins)')
+  t.equal(httpImport(file, '../plugins/draining.js'), '../plugins/draining.js is the HTTP layer (src/plugins)')
+  t.equal(httpImport(file, '../http/validation.js'), '../http/validation.js is the HTTP layer (src/http)')
+  t.equal(httpImport(file, '../sandbox.js'), '../sandbox.js is the HTTP layer (src/sandbox.ts)')
   t.equal(httpImport(join(DOMAIN, 'report/x.ts'), '../../routes/oidc/issuer.js'), '../../routes/oidc/issuer.js is the HTTP layer (src/routes)')
   t.equal(httpImport(file, '../context.js'), '../context.js is the HTTP layer (src/context.ts)')
   t.equal(httpImport(file, '../errors.js'), undefined)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { SECRET_PARAMS, safeUrl } from '../../src/plugins/logging.js'
+import { SECRET_PARAMS, safeUrl } from '../../src/http/logging.js'
 import { testApp } from '../helpers/app.js'
 import { RUNS_PER_ENDPOINT } from '../helpers/property.js'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { normalizeUrl } from '../../src/plugins/normalize-url.js'
+import { normalizeUrl } from '../../src/http/normalize-url.js'
 import { testApp } from '../helpers/app.js'
 import { rawClient } from '../helpers/raw-socket.js'
 

@@ -7,7 +7,7 @@ import { bindingOf, injector } from '../../http/binding.js'
 import { StoreUnavailableError } from '../../domain/store.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { callbackPage, demoProblemPage, homePage } from '../../views/home.js'
-import { noteFailure } from '../../plugins/logging.js'
+import { noteFailure } from '../../http/logging.js'
 import { sendPage } from '../../http/pages.js'
 import { DEMO_CALLBACK, answerText, basicAuth, callProvider, callbackUri, demoClient, headlessScript } from './demo.js'
 

@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { formatMicroTimestamp } from '../../domain/clock.js'
 import type { KycStatus } from '../../domain/kyc.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope } from '../../errors.js'
-import { tooDeep } from '../../plugins/json-depth.js'
+import { tooDeep } from '../../http/json-depth.js'
 
 const RequestId = Type.String({ format: 'uuid', description: "The partner's own id for the request (a UUID)" })
 

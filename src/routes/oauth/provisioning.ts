@@ -4,7 +4,7 @@ import type { FastifySchemaValidationError } from 'fastify'
 import { COUNTRY_PATTERN, PHONE_PATTERN } from '../../domain/fixtures.js'
 import { DEFAULT_PASSWORD, LoginTaken, type ProfileFields, type UserDirectory } from '../../domain/users.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed, type FieldError } from '../../errors.js'
-import { fieldErrorsOf, laravelMessages } from '../../plugins/validation.js'
+import { fieldErrorsOf, laravelMessages } from '../../http/validation.js'
 
 /** Characters a text field may hold: Laravel's `string|max:255`, the length of a VARCHAR column. */
 export const MAX_TEXT = 255

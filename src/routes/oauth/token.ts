@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { formatProviderTimestamp } from '../../domain/clock.js'
 import type { TokenRecord } from '../../domain/tokens.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
-import { bearerToken, invalidToken } from '../../plugins/bearer-auth.js'
+import { bearerToken, invalidToken } from '../../http/bearer.js'
 
 export const TokenReply = Type.Object({
   id: Type.String({ description: 'Token id, a UUID v7 (what a revoke_uri later receives)' }),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserInfoSchema, userInfo } from '../../domain/users.js'
 import { ErrorEnvelope } from '../../errors.js'
-import { invalidToken } from '../../plugins/bearer-auth.js'
+import { invalidToken } from '../../http/bearer.js'
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/oauth/user', {

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { UserInfoSchema, userInfo } from '../../domain/users.js'
 import { ErrorEnvelope, ProviderError } from '../../errors.js'
 import { noStore, tokenGuard } from '../../http/guards.js'
-import { bearerChallenge, invalidToken } from '../../plugins/bearer-auth.js'
+import { bearerChallenge, invalidToken } from '../../http/bearer.js'
 
 export const OIDC_USERINFO_PATH = '/api/v1/oidc/userinfo'
 

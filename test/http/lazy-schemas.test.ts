@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createCompiledSchemas, type CompiledSchemas } from '../../src/plugins/lazy-schemas.js'
+import { createCompiledSchemas, type CompiledSchemas } from '../../src/http/lazy-schemas.js'
 import { AIGERIM, approve, exchange, userData } from '../helpers/flow.js'
 import { AUTHORIZE, DEMO_AUTH, testApp } from '../helpers/app.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { authorizationFact } from '../../src/plugins/journal-facts.js'
+import { authorizationFact } from '../../src/http/journal-facts.js'
 import { DEMO, DEMO_AUTH, testApp } from '../helpers/app.js'
 import { AIGERIM, approve, exchange, refresh, userData } from '../helpers/flow.js'
 import { CALLBACK, oidcApprove, oidcToken } from '../helpers/oidc.js'

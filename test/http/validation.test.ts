@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifySchemaValidationError } from 'fastify'
 import type { FieldError } from '../../src/errors.js'
-import { MAX_REPORTED_FIELDS, attributeName, boundedArrays, fieldErrorsOf, laravelErrors, laravelMessages, validationBody } from '../../src/plugins/validation.js'
+import { MAX_REPORTED_FIELDS, attributeName, boundedArrays, fieldErrorsOf, laravelErrors, laravelMessages, validationBody } from '../../src/http/validation.js'
 
 const err = (keyword: string, instancePath: string, params: Record<string, unknown> = {}): FastifySchemaValidationError =>
   ({ keyword, instancePath, schemaPath: '', params })

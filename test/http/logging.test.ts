@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Fixtures } from '../../src/domain/fixtures.js'
-import { colourWanted, failureOf, prettyDestination, prettyWanted, safeUrl } from '../../src/plugins/logging.js'
+import { colourWanted, failureOf, prettyDestination, prettyWanted, safeUrl } from '../../src/http/logging.js'
 import { AUTHORIZE, CLOCK, DEMO, DEMO_AUTH, authorizeBody, basic, bundledFixtures, testApp } from '../helpers/app.js'
 import { authorize, consent, signIn } from '../helpers/flow.js'
 
