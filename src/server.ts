@@ -145,6 +145,8 @@ export interface InProcessSandbox {
   log: FastifyBaseLogger
   /** A request to it without the network, as Fastify's `inject`. */
   inject: Inject
+  /** `app.inject()` as earlier versions had it (the app is shared by the process's sandboxes; this one reaches only this sandbox). */
+  app: { inject: Inject }
   /**
    * Stops listening after in-flight requests finish (at most DRAIN_MS); with `keepAliveGraceMs`,
    * clients connected first get that long of 503 + `Connection: close`.
@@ -171,7 +173,8 @@ function sharedApp (config: Config, parts: SharedParts): Promise<FastifyInstance
 /** A sandbox with an app of its own, as one served by a shared app. */
 function ownApp (running: RunningSandbox): InProcessSandbox {
   const { app, url, port, publicUrl, config, close } = running
-  return { url, port, publicUrl, config, close, context: app.sandbox, server: app.server, log: app.log, inject: injector(app, undefined) }
+  const inject = injector(app, undefined)
+  return { url, port, publicUrl, config, close, context: app.sandbox, server: app.server, log: app.log, inject, app: { inject } }
 }
 
 /** Node's timeouts, as Fastify sets them on a server of its own. */
@@ -212,6 +215,7 @@ export async function startInProcess (config: Config, parts: SharedParts, option
   const { context } = sandbox
   const binding: Binding = { context, log }
   const server = serverFor(app, binding)
+  const inject = injector(app, binding)
   try {
     await listen(server, config)
   } catch (error) {
@@ -231,7 +235,8 @@ export async function startInProcess (config: Config, parts: SharedParts, option
     context,
     server,
     log,
-    inject: injector(app, binding),
+    inject,
+    app: { inject },
     async close (closeOptions = {}) {
       await startDraining(context.lifecycle, server, closeOptions.keepAliveGraceMs ?? 0)
       const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS)

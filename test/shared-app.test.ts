@@ -178,3 +178,12 @@ t.test('an app of its own (buildApp) reads its own sandbox, as before', async (t
   t.equal(res.statusCode, 200)
   t.equal(app.sandbox.clients.all().length, 3)
 })
+
+t.test("the handle's app.inject(), as the docs once printed it, reaches this sandbox", async (t) => {
+  const a = await startSandbox({ logLevel: 'silent' })
+  const b = await startSandbox({ logLevel: 'silent' })
+  t.teardown(async () => { await a.close(); await b.close() })
+  const { trackId } = await authorize(a.app)
+  t.equal((await a.app.inject({ url: `/__sandbox/tracks/${trackId}` })).statusCode, 200)
+  t.equal((await b.app.inject({ url: `/__sandbox/tracks/${trackId}` })).statusCode, 404)
+})
