@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { Bindings, ChildLoggerOptions } from 'pino'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.js'
@@ -19,7 +20,7 @@ import draining, { startDraining } from './plugins/draining.js'
 import { tooDeep } from './http/json-depth.js'
 import openapi, { describing } from './plugins/openapi.js'
 import errorHandler, { clientErrorHandler, renderError, sendError } from './plugins/error-handler.js'
-import { REDACT, RequestLog, noteLoginFailure } from './http/logging.js'
+import { INFO_OR_MORE, REDACT, RequestLog, noteLoginFailure } from './http/logging.js'
 import { ajvOptions } from './http/validation.js'
 import { rewriteUrl } from './http/normalize-url.js'
 import { lazyCompilers, type CompiledSchemas } from './http/lazy-schemas.js'
@@ -89,7 +90,7 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
     // Silent means no logger at all: Fastify then skips a child logger per request.
     logger,
     ...(own === undefined && logger !== false
-      ? { childLoggerFactory: (parent, bindings, childOptions, raw) => ((raw as BoundRequest)[SANDBOX]?.log ?? parent).child(bindings, childOptions) }
+      ? { childLoggerFactory: (parent, bindings, childOptions, raw) => requestLog((raw as BoundRequest)[SANDBOX]?.log ?? parent, bindings, childOptions) }
       : {}),
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
@@ -151,6 +152,15 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
   await app.register(homeRoutes)
   await app.register(sandboxRoutes, { prefix: '/__sandbox' })
   return app
+}
+
+/**
+ * A request's logger: a child carrying its request id, which ties its error lines to its request
+ * line. A log above info writes no request lines, so there the sandbox's own logger serves, and a
+ * request pays for no child (the library's default level is warn).
+ */
+function requestLog (log: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return INFO_OR_MORE.has(log.level) ? log.child(bindings, options) : log
 }
 
 /** Builds a sandbox and an app of its own with every route registered. It never listens and never reads the environment. */

@@ -89,6 +89,8 @@ t.test("each sandbox's request log goes to its own stream at its own level", asy
   await fetch(`${warn.url}/health`)
   await fetch(`${info.url}/api/v1/oauth/user`)
   t.match(one.logged, [{ msg: 'request', url: '/health', status: 200 }, { msg: 'request', url: '/api/v1/oauth/user', status: 401, reason: 'Unauthenticated.' }])
+  t.ok(one.logged.every((line) => typeof line.reqId === 'string'), 'each request line carries its request id')
+  t.not(one.logged[0]!.reqId, one.logged[1]!.reqId)
   t.equal(one.logged.length, 2)
   t.same(two.logged, [], 'warn logs no request lines')
 })
