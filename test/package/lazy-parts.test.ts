@@ -16,7 +16,7 @@ import { childEnv } from '../helpers/process.js'
  */
 const LIBRARY = new URL('../../dist/index.js', import.meta.url).href
 const HOOK = fileURLToPath(new URL('../helpers/loaded-modules.mjs', import.meta.url))
-const LAZY = ['jose', 'ioredis', 'pino-pretty']
+const LAZY = ['jose', 'ioredis', 'pino-pretty', '@fastify/swagger', 'yaml']
 
 /** Runs `code` (an ES module with the library imported as `lib`) and returns, for each step it marks with `mark(name)`, the lazy packages loaded by then. */
 async function loadedBy (t: Test, code: string): Promise<Record<string, string[]>> {
@@ -40,7 +40,7 @@ ${code}`
   return steps
 }
 
-t.test('importing the library and running an OAuth2 flow loads neither jose, ioredis nor pino-pretty; OIDC loads jose', async (t) => {
+t.test('importing the library and running an OAuth2 flow loads neither jose, ioredis, pino-pretty nor swagger; OIDC loads jose, the OpenAPI document swagger', async (t) => {
   const steps = await loadedBy(t, `const sandbox = await lib.startSandbox({ logLevel: 'silent' })
 mark('start')
 const basic = { authorization: 'Basic ' + Buffer.from('0e6a4c32-7f1b-4a5d-9c3e-2b8f6d1a4e70:demo-shop-secret').toString('base64'), 'content-type': 'application/json' }
@@ -53,8 +53,10 @@ if (typeof user.email !== 'string') throw new Error('no user data')
 mark('oauth2 flow')
 if ((await json('/.well-known/jwks.json')).keys.length !== 1) throw new Error('no key')
 mark('jwks')
+if ((await json('/openapi.json')).openapi !== '3.1.0') throw new Error('no OpenAPI document')
+mark('openapi')
 await sandbox.close()`)
-  t.same(steps, { import: [], start: [], 'oauth2 flow': [], jwks: ['jose'] })
+  t.same(steps, { import: [], start: [], 'oauth2 flow': [], jwks: ['jose'], openapi: ['jose', '@fastify/swagger', 'yaml'] })
 })
 
 t.test('pino-pretty loads when a log is pretty-printed, and ioredis for a Redis store only', async (t) => {
