@@ -38,14 +38,17 @@ function parsedResponse (payload: unknown, contentType: unknown): unknown {
   return journalResponse(payload.toString(), String(contentType).startsWith('application/json'))
 }
 
+/** When a journaled request arrived: on the sandbox's clock, in real time, and for its duration. */
+interface Arrival { sandbox: number, real: number, started: number }
+
 /** Queued faults (`POST /__sandbox/faults`) and the request journal (`GET /__sandbox/requests`). */
 async function controlHooks (app: FastifyInstance): Promise<void> {
-  const arrived = new WeakMap<FastifyRequest, { sandbox: number, real: number, started: number }>()
+  const arrived = new WeakMap<FastifyRequest, Arrival>()
   const responses = new WeakMap<FastifyRequest, unknown>()
 
-  const record = async (request: FastifyRequest, status: number, durationMs: number, responseBody: unknown) => request.sandbox.journal.record({
-    time: new Date(arrived.get(request)!.sandbox).toISOString(),
-    real_time: new Date(arrived.get(request)!.real).toISOString(),
+  const record = async (request: FastifyRequest, arrival: Arrival, status: number, durationMs: number, responseBody: unknown) => request.sandbox.journal.record({
+    time: new Date(arrival.sandbox).toISOString(),
+    real_time: new Date(arrival.real).toISOString(),
     method: request.method,
     path: pathOf(request),
     query: request.query as Record<string, unknown>,
@@ -63,14 +66,15 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     const { faults, journal, clock } = request.sandbox
     if (!journal.enabled && faults.idle()) return
     if (UNTOUCHED.test(routeOf(request))) return
-    if (journal.enabled) arrived.set(request, { sandbox: clock.now(), real: clock.real(), started: performance.now() })
+    const arrival = journal.enabled ? { sandbox: clock.now(), real: clock.real(), started: performance.now() } : undefined
+    if (arrival !== undefined) arrived.set(request, arrival)
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
     request.fault = fault
     if (fault.delay_ms !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delay_ms))
     if (fault.drop === true) {
-      if (journal.enabled) {
-        await record(request, 0, reply.elapsedTime, undefined)
+      if (arrival !== undefined) {
+        await record(request, arrival, 0, reply.elapsedTime, undefined)
         // Recorded as dropped: the connection's close is no client giving up.
         arrived.delete(request)
       }
@@ -88,16 +92,18 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
   })
   // A client that gives up (its timeout, during a fault's delay) gets no answer and no onResponse: its entry is written now, status 0.
   app.addHook('onRequestAbort', async (request) => {
-    if (!arrived.has(request)) return
+    const arrival = arrived.get(request)
+    if (arrival === undefined) return
     request.aborted = true
-    await record(request, 0, performance.now() - arrived.get(request)!.started, undefined).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
+    await record(request, arrival, 0, performance.now() - arrival.started, undefined).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
     arrived.delete(request)
   })
   app.addHook('onResponse', async (request, reply) => {
     // The answer has gone out: a journal the store cannot take (Redis lost) costs the entry, not the request.
     // A lost store is told once per outage by the store itself, not once per request.
-    if (arrived.has(request)) {
-      await record(request, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => {
+    const arrival = arrived.get(request)
+    if (arrival !== undefined) {
+      await record(request, arrival, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => {
         if (err instanceof StoreUnavailableError) request.log.debug({ reason: err.message }, 'request not journaled')
         else request.log.warn({ err }, 'request not journaled')
       })
