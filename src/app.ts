@@ -19,7 +19,7 @@ import { createJournal } from './domain/journal.js'
 import { createLoginFlow } from './domain/login.js'
 import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { createTokenService } from './domain/tokens.js'
-import { createTrackService } from './domain/tracks.js'
+import { createTrackBuilder, createTrackService } from './domain/tracks.js'
 import { createUserDirectory } from './domain/users.js'
 import fp from 'fastify-plugin'
 import clientAuth from './plugins/client-auth.js'
@@ -104,7 +104,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const users = createUserDirectory(fixtures.users, store)
-  const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
+  const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl, build: createTrackBuilder() })
   const journal = createJournal({ store, enabled: config.journal === 'on' })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })
