@@ -55,6 +55,21 @@ export interface CodeService {
 
 const CODES = 'codes'
 
+/** The record as it is kept: every field named, the optional ones added after (see tokenRecord). */
+export function codeRecord (fields: CodeRecord): CodeRecord {
+  const record: CodeRecord = {
+    code: fields.code,
+    track_id: fields.track_id,
+    client_id: fields.client_id,
+    user_id: fields.user_id,
+    grants: fields.grants,
+    expires_at: fields.expires_at
+  }
+  if (fields.oidc !== undefined) record.oidc = fields.oidc
+  if (fields.tamper !== undefined) record.tamper = fields.tamper
+  return record
+}
+
 export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number, history?: History }): CodeService {
   const codes = deps.store.collection<CodeRecord>(CODES)
   const usableBy = (record: CodeRecord | undefined, clientId: string, flow: CodeFlow): CodeRecord | undefined =>
@@ -62,16 +77,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
   const find: CodeService['find'] = async (code, clientId, flow = 'oauth2') => usableBy(await codes.get(code), clientId, flow)
   const issueIn: CodeService['issueIn'] = async (tx, input) => {
     const code = await deps.ids.code()
-    // Named fields, not `{ ...input, code }`, which costs each record a hidden class of its own (see tokens.ts).
-    const record: CodeRecord = {
-      code,
-      track_id: input.track_id,
-      client_id: input.client_id,
-      user_id: input.user_id,
-      grants: input.grants,
-      expires_at: deps.clock.now() + deps.ttlSeconds * 1000
-    }
-    if (input.oidc !== undefined) record.oidc = input.oidc
+    const record = codeRecord({ ...input, code, expires_at: deps.clock.now() + deps.ttlSeconds * 1000 })
     tx.put(CODES, record.code, record, record.expires_at)
     deps.history?.noteIn(tx, { kind: 'code', ref: fingerprint(code), client_id: record.client_id, track_id: record.track_id, ...(record.oidc === undefined ? {} : { oidc: true }), at: deps.clock.now(), expires_at: record.expires_at })
     return record
@@ -98,7 +104,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
         const { code_challenge: _unbound, ...binding } = record.oidc!
         altered.oidc = binding
       }
-      tx.put(CODES, code, altered, record.expires_at)
+      tx.put(CODES, code, codeRecord(altered), record.expires_at)
       return true
     }),
     async redeemIn (tx, code, clientId, flow) {
