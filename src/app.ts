@@ -91,10 +91,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
-    ajv: ajvOptions,
     // One spelling of every target, for routing and everything after it.
     rewriteUrl,
-    schemaController: { compilersFactory: lazyCompilers(options.compiledSchemas) },
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
@@ -102,6 +100,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // And those of Node's HTTP parser, before any request exists.
     clientErrorHandler
   }).withTypeProvider<TypeBoxTypeProvider>()
+  const compilers = lazyCompilers(ajvOptions, options.compiledSchemas)
+  app.setValidatorCompiler(compilers.validator)
+  app.setSerializerCompiler(compilers.serializer)
 
   const users = createUserDirectory(fixtures.users, store)
   const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl, build: createTrackBuilder() })
