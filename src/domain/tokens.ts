@@ -24,26 +24,29 @@ export interface TokenRecord {
 
 export type TokenInput = Pick<TokenRecord, 'client_id' | 'user_id' | 'track_id' | 'grants' | 'auth_time' | 'kind'>
 
+/** What the service adds to a TokenInput when it issues the pair. */
+export type IssuedPair = Omit<TokenRecord, keyof TokenInput>
+
 /**
- * The record as it is kept: every field named in one literal, the optional ones added after, so
- * however `fields` was built (`{ ...input, more }` included), the stored pairs share the small
- * layout V8 gives such a literal, not the larger one of an object made by spreading (docs/performance.md).
+ * The record as it is kept: every field named in one literal, the optional ones added after.
+ * Not `{ ...input, ...pair }`: V8 keeps an object made by spreading in a larger layout, and
+ * builds it slower (docs/performance.md).
  */
-export function tokenRecord (fields: TokenRecord): TokenRecord {
+export function tokenRecord (input: TokenInput, pair: IssuedPair): TokenRecord {
   const record: TokenRecord = {
-    id: fields.id,
-    access_token: fields.access_token,
-    refresh_token: fields.refresh_token,
-    client_id: fields.client_id,
-    user_id: fields.user_id,
-    track_id: fields.track_id,
-    grants: fields.grants,
-    issued_at: fields.issued_at,
-    access_expires_at: fields.access_expires_at,
-    refresh_expires_at: fields.refresh_expires_at
+    id: pair.id,
+    access_token: pair.access_token,
+    refresh_token: pair.refresh_token,
+    client_id: input.client_id,
+    user_id: input.user_id,
+    track_id: input.track_id,
+    grants: input.grants,
+    issued_at: pair.issued_at,
+    access_expires_at: pair.access_expires_at,
+    refresh_expires_at: pair.refresh_expires_at
   }
-  if (fields.auth_time !== undefined) record.auth_time = fields.auth_time
-  if (fields.kind !== undefined) record.kind = fields.kind
+  if (input.auth_time !== undefined) record.auth_time = input.auth_time
+  if (input.kind !== undefined) record.kind = input.kind
   return record
 }
 
@@ -95,8 +98,7 @@ export function createTokenService (deps: { store: Store, clock: Clock, ids: Ids
     const id = await deps.ids.uuidv7(now)
     const accessToken = await deps.ids.token()
     const refreshToken = await deps.ids.token()
-    const record = tokenRecord({
-      ...input,
+    const record = tokenRecord(input, {
       id,
       access_token: accessToken,
       refresh_token: refreshToken,

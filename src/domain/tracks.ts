@@ -71,7 +71,7 @@ export interface NewTrack {
 export type TrackBuilder = (fields: NewTrack) => Track
 
 /** Distinct grant lists a builder shares by default. */
-export const GRANT_LISTS_KEPT = 1_000
+const GRANT_LISTS_KEPT = 1_000
 
 /**
  * Builds new tracks so that tracks under load share what they can (docs/performance.md): the
@@ -118,9 +118,11 @@ export function createTrackService (deps: { store: Store, clock: Clock, ids: Ids
   const tracks = deps.store.collection<Track>(TRACKS)
   const save = (track: Track) => tracks.put(track.track_id, track, keptUntil(track))
   return {
-    async issue (input) {
+    async issue ({ clientId, redirectUri, grants, oidc }) {
       const createdAtMs = deps.clock.now()
-      const track = deps.build({ ...input, trackId: await deps.ids.uuidv4(), createdAtMs, expiresAtMs: createdAtMs + deps.ttlSeconds * 1000 })
+      const trackId = await deps.ids.uuidv4()
+      // Named fields, not a spread of the input, which V8 builds slowly here (docs/performance.md).
+      const track = deps.build({ trackId, clientId, redirectUri, grants, oidc, createdAtMs, expiresAtMs: createdAtMs + deps.ttlSeconds * 1000 })
       await save(track)
       return track
     },
