@@ -95,10 +95,8 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
     ...SERVER_TIMEOUTS,
-    ajv: ajvOptions,
     // One spelling of every target, for routing and everything after it.
     rewriteUrl,
-    schemaController: { compilersFactory: lazyCompilers(options.compiledSchemas) },
     // draining.ts answers in the provider's envelope while closing.
     return503OnClosing: false,
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
@@ -106,6 +104,9 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
     // And those of Node's HTTP parser, before any request exists.
     clientErrorHandler
   }).withTypeProvider<TypeBoxTypeProvider>()
+  const compilers = lazyCompilers(ajvOptions, options.compiledSchemas)
+  app.setValidatorCompiler(compilers.validator)
+  app.setSerializerCompiler(compilers.serializer)
 
   if (own === undefined) app.decorate('sandbox', { getter () { throw new Error('this app serves several sandboxes: read request.sandbox') } })
   else app.decorate('sandbox', own.context)

@@ -41,7 +41,7 @@ export const shutdown = (sandbox: RunningSandbox) => async ({ signal, err }: { s
   await sandbox.close({ keepAliveGraceMs: KEEP_ALIVE_GRACE_MS })
 }
 
-/** 10000 -> "10,000", by hand: toLocaleString would load ICU's locale data, 7 MiB of RSS for good. */
+/** 10000 -> "10,000", by hand: toLocaleString would load ICU's locale data and keep it in RSS for good. */
 const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, ',')
 
 /** `memory` and its cap, or the Redis URL without its password, and the key prefix. */

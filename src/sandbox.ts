@@ -20,7 +20,7 @@ import { createSignInSessions } from './domain/sign-in-sessions.js'
 import { signingKeySource } from './domain/signing-key.js'
 import { createMemoryStore, type Store } from './domain/store.js'
 import { createTokenService } from './domain/tokens.js'
-import { createTrackService } from './domain/tracks.js'
+import { createTrackBuilder, createTrackService } from './domain/tracks.js'
 import { createUserDirectory } from './domain/users.js'
 
 export interface SandboxDeps {
@@ -70,7 +70,7 @@ export async function createSandbox (deps: SandboxDeps): Promise<Sandbox> {
 
   const users = createUserDirectory(fixtures.users, store)
   const clients = createClientRegistry(fixtures.clients)
-  const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl })
+  const tracks = createTrackService({ store, clock, ids, ttlSeconds: config.trackTtl, build: createTrackBuilder() })
   const journal = createJournal({ store, enabled: config.journal === 'on' })
   const codes = createCodeService({ store, clock, ids, ttlSeconds: config.codeTtl, history: journal.history })
   const tokens = createTokenService({ store, clock, ids, accessTtlSeconds: config.accessTtl, refreshTtlSeconds: config.refreshTtl, history: journal.history })

@@ -28,15 +28,18 @@ export interface CodeRecord {
   tamper?: IdTokenTamper
 }
 
+/** What a code is issued for; the service adds the code and its expiry. */
+export type CodeInput = Omit<CodeRecord, 'code' | 'expires_at'>
+
 /** Which token endpoint may redeem a code: each flow's codes only at its own. */
 export type CodeFlow = 'oauth2' | 'oidc'
 
 const flowOf = (record: CodeRecord): CodeFlow => record.oidc === undefined ? 'oauth2' : 'oidc'
 
 export interface CodeService {
-  issue(input: Omit<CodeRecord, 'code' | 'expires_at'>): Promise<CodeRecord>
+  issue(input: CodeInput): Promise<CodeRecord>
   /** A new code, stored with the rest of the transition. */
-  issueIn(tx: Transaction, input: Omit<CodeRecord, 'code' | 'expires_at'>): Promise<CodeRecord>
+  issueIn(tx: Transaction, input: CodeInput): Promise<CodeRecord>
   /** The live code, if it was issued to this client by this flow; nothing is used up. */
   find(code: string, clientId: string, flow?: CodeFlow): Promise<CodeRecord | undefined>
   /**
@@ -55,6 +58,21 @@ export interface CodeService {
 
 const CODES = 'codes'
 
+/** The record as it is kept: every field named, the optional ones added after (see tokenRecord). */
+export function codeRecord (fields: CodeInput, code: string, expiresAt: number): CodeRecord {
+  const record: CodeRecord = {
+    code,
+    track_id: fields.track_id,
+    client_id: fields.client_id,
+    user_id: fields.user_id,
+    grants: fields.grants,
+    expires_at: expiresAt
+  }
+  if (fields.oidc !== undefined) record.oidc = fields.oidc
+  if (fields.tamper !== undefined) record.tamper = fields.tamper
+  return record
+}
+
 export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids, ttlSeconds: number, history?: History }): CodeService {
   const codes = deps.store.collection<CodeRecord>(CODES)
   const usableBy = (record: CodeRecord | undefined, clientId: string, flow: CodeFlow): CodeRecord | undefined =>
@@ -62,16 +80,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
   const find: CodeService['find'] = async (code, clientId, flow = 'oauth2') => usableBy(await codes.get(code), clientId, flow)
   const issueIn: CodeService['issueIn'] = async (tx, input) => {
     const code = await deps.ids.code()
-    // Named fields, not `{ ...input, code }`, which costs each record a hidden class of its own (see tokens.ts).
-    const record: CodeRecord = {
-      code,
-      track_id: input.track_id,
-      client_id: input.client_id,
-      user_id: input.user_id,
-      grants: input.grants,
-      expires_at: deps.clock.now() + deps.ttlSeconds * 1000
-    }
-    if (input.oidc !== undefined) record.oidc = input.oidc
+    const record = codeRecord(input, code, deps.clock.now() + deps.ttlSeconds * 1000)
     tx.put(CODES, record.code, record, record.expires_at)
     deps.history?.noteIn(tx, { kind: 'code', ref: fingerprint(code), client_id: record.client_id, track_id: record.track_id, ...(record.oidc === undefined ? {} : { oidc: true }), at: deps.clock.now(), expires_at: record.expires_at })
     return record
@@ -98,7 +107,7 @@ export function createCodeService (deps: { store: Store, clock: Clock, ids: Ids,
         const { code_challenge: _unbound, ...binding } = record.oidc!
         altered.oidc = binding
       }
-      tx.put(CODES, code, altered, record.expires_at)
+      tx.put(CODES, code, codeRecord(altered, code, record.expires_at), record.expires_at)
       return true
     }),
     async redeemIn (tx, code, clientId, flow) {

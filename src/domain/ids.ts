@@ -46,31 +46,44 @@ function hex (bytes: Uint8Array): string {
 
 /**
  * The same text as one flat string. nanoid and randomUUID build an id by concatenation, which V8
- * keeps as a tree of string pieces: a 128-character token held as a store key cost about 3.9 KB,
- * a track id about 600 bytes. Copied flat, each costs its length plus a header.
+ * keeps as a tree of string pieces for as long as the id lives (as a store key, as long as its
+ * record): copied flat, an id costs its length plus a header (docs/performance.md).
  */
 export const flat = (id: string): string => Buffer.from(id, 'latin1').toString('latin1')
+
+/** `ids`, every id it draws copied flat. */
+function flatIds (ids: SyncIds): SyncIds {
+  return {
+    uuidv4: () => flat(ids.uuidv4()),
+    uuidv7: (atMs) => flat(ids.uuidv7(atMs)),
+    token: () => flat(ids.token()),
+    code: () => flat(ids.code())
+  }
+}
 
 /** Ids seeded by `seed` (drawn in the order `draws` counts), or random without one; a store's counter restarts at its reset. */
 export function createIds (seed?: string, draws: Counter = localCounter()): Ids {
   if (seed !== undefined) {
-    const next = async () => idsFrom(seededBytes(`${seed}:${await draws.add(1)}`))
+    const next = async () => flatIds(idsFrom(seededBytes(`${seed}:${await draws.add(1)}`)))
     return {
-      uuidv4: async () => flat((await next()).uuidv4()),
-      uuidv7: async (atMs) => flat((await next()).uuidv7(atMs)),
-      token: async () => flat((await next()).token()),
-      code: async () => flat((await next()).code())
+      uuidv4: async () => (await next()).uuidv4(),
+      uuidv7: async (atMs) => (await next()).uuidv7(atMs),
+      token: async () => (await next()).token(),
+      code: async () => (await next()).code()
     }
   }
   // Unseeded, node's and nanoid's own generators draw from a pool of random bytes: much cheaper per id.
-  const { uuidv7 } = idsFrom((size) => randomFillSync(new Uint8Array(size)))
-  const token = customAlphabet(ALPHANUMERIC, TOKEN_LENGTH)
-  const code = customAlphabet(ALPHANUMERIC, CODE_LENGTH)
+  const random = flatIds({
+    uuidv4: randomUUID,
+    uuidv7: idsFrom((size) => randomFillSync(new Uint8Array(size))).uuidv7,
+    token: customAlphabet(ALPHANUMERIC, TOKEN_LENGTH),
+    code: customAlphabet(ALPHANUMERIC, CODE_LENGTH)
+  })
   return {
-    uuidv4: async () => flat(randomUUID()),
-    uuidv7: async (atMs) => flat(uuidv7(atMs)),
-    token: async () => flat(token()),
-    code: async () => flat(code())
+    uuidv4: async () => random.uuidv4(),
+    uuidv7: async (atMs) => random.uuidv7(atMs),
+    token: async () => random.token(),
+    code: async () => random.code()
   }
 }
 

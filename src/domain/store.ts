@@ -146,8 +146,7 @@ export interface MemoryStoreOptions {
 /**
  * MAX_RECORDS' default. A record lives until it expires or until this many newer ones of its kind
  * push it out, so a load test needs it above the flows it keeps in flight at once, not above its
- * rate. With every kind full after the flow bench (tracks, tokens), the CLI's RSS is about 97 MiB
- * at 10,000, 104 at 15,000 and 116 at 25,000 (bench/flow.js).
+ * rate; what a full store costs in RSS at this cap and above is in docs/performance.md.
  */
 export const DEFAULT_MAX_ENTRIES = 10_000
 export const DEFAULT_SWEEP_INTERVAL_MS = 30_000

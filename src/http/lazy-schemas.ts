@@ -1,9 +1,10 @@
 import AjvCompiler from '@fastify/ajv-compiler'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
-import type { FastifyServerOptions } from 'fastify'
-import { boundedArrays } from './validation.js'
+import type { AnySchema } from 'ajv'
+import type { FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
+import { boundedArrays, type Validate } from './validation.js'
 
-type Validate = ((data: unknown) => boolean) & { errors?: unknown }
+type AjvOptions = FastifyServerOptions['ajv']
 type Serialize = (data: unknown) => string
 
 /**
@@ -30,46 +31,46 @@ export function createCompiledSchemas (): CompiledSchemas {
   return { validator: cached(new Map()), serializer: cached(new Map()) }
 }
 
+/** What Fastify calls to compile a route's schemas (its setValidatorCompiler and setSerializerCompiler). */
+export interface Compilers {
+  validator: FastifySchemaCompiler<AnySchema>
+  serializer: FastifySerializerCompiler<AnySchema>
+}
+
 /**
- * Fastify's own compilers (Ajv for requests, fast-json-stringify for responses), each route's
- * schema compiled on its first request instead of at start: a sandbox has some 40 routes, a test
- * run touches a handful, and compiling them all cost about 50 of the 264 ms the cold start took.
- * The functions they compile are the same, so validation messages and output do not change.
- * `compiled` keeps what was compiled: one per sandbox by default; startSandbox() shares one
- * between the sandboxes of a process.
+ * Fastify's own compilers (Ajv with `ajv`'s settings for requests, fast-json-stringify for
+ * responses), each route's schema compiled on its first request instead of at start: a sandbox has
+ * some 40 routes and a test run touches a handful (docs/performance.md). The functions they
+ * compile are the same, so validation messages and output do not change. `compiled` keeps what
+ * was compiled: one per sandbox by default; startSandbox() shares one between the sandboxes of a
+ * process.
  */
-export function lazyCompilers (compiled: CompiledSchemas = createCompiledSchemas()): NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'] {
-  const validators = AjvCompiler()
-  const serializers = SerializerSelector()
+export function lazyCompilers (ajv: AjvOptions, compiled: CompiledSchemas = createCompiledSchemas()): Compilers {
+  // Ajv itself is made only when something is to be compiled (a new one is not free).
+  let validators: ReturnType<ReturnType<typeof AjvCompiler>> | undefined
+  let serializers: ReturnType<ReturnType<typeof SerializerSelector>> | undefined
   return {
-    buildValidator (externalSchemas, options) {
-      // Ajv itself is made only when something is to be compiled (a new one costs about a millisecond).
-      let compile: ReturnType<typeof validators> | undefined
-      // Typed as Ajv's own compiler: Fastify only calls the function and reads its errors.
-      return ((route: Parameters<ReturnType<typeof validators>>[0]) => {
-        let validate: Validate | undefined
-        const lazy: Validate = (data) => {
-          validate ??= compiled.validator(route.schema, String(route.httpPart), () => {
-            compile ??= validators(externalSchemas, options as never)
-            return boundedArrays(route.schema, compile(route) as Validate)
-          })
-          const valid = validate(data)
-          // Fastify reads a failed validation's errors from the function it called.
-          lazy.errors = validate.errors
-          return valid
-        }
-        return lazy
-      }) as ReturnType<typeof validators>
-    },
-    buildSerializer (externalSchemas, options) {
-      let compile: ReturnType<typeof serializers> | undefined
-      return (route) => {
-        let serialize: Serialize | undefined
-        return (data: unknown) => (serialize ??= compiled.serializer(route.schema, `${route.httpStatus} ${(route as { contentType?: string }).contentType}`, () => {
-          compile ??= serializers(externalSchemas, options)
-          return compile(route)
-        }))(data)
+    validator (route) {
+      let validate: Validate | undefined
+      const lazy: Validate = (data) => {
+        validate ??= compiled.validator(route.schema, String(route.httpPart), () => {
+          validators ??= AjvCompiler()({}, ajv)
+          return boundedArrays(route.schema, validators(route))
+        })
+        const valid = validate(data)
+        // Fastify reads a failed validation's errors from the function it called.
+        lazy.errors = validate.errors
+        return valid
       }
+      return lazy
+    },
+    serializer (route) {
+      let serialize: Serialize | undefined
+      return (data: unknown) => (serialize ??= compiled.serializer(route.schema, `${route.httpStatus} ${route.contentType}`, () => {
+        serializers ??= SerializerSelector()()
+        // Fastify gives every response schema its status; the type it shares with validators leaves it optional.
+        return serializers({ ...route, httpStatus: String(route.httpStatus) })
+      }))(data)
     }
   }
 }

@@ -25,7 +25,8 @@ export function validationBody (errors: FieldErrors): { error: { message: string
   }
 }
 
-type Validate = ((data: unknown) => boolean) & { errors?: unknown }
+/** A compiled validator as Fastify calls it: true or false, and the errors of the last call. */
+export type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null }
 
 /**
  * Ajv, reporting every error, checks every element of an array even past its `maxItems`: 32,000
@@ -50,7 +51,7 @@ export function boundedArrays (schema: unknown, validate: Validate): Validate {
     validate(cut)
     bounded.errors = [
       ...over.map(([name, limit]) => ({ keyword: 'maxItems', instancePath: `/${name}`, schemaPath: `#/properties/${name}/maxItems`, params: { limit }, message: `must NOT have more than ${limit} items` })),
-      ...(validate.errors as unknown[] | null ?? [])
+      ...(validate.errors ?? [])
     ]
     return false
   }

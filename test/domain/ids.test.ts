@@ -1,6 +1,7 @@
 import t from 'tap'
-import { TOKEN_LENGTH, createIds, flat, seededBytes } from '../../src/domain/ids.js'
+import { CODE_LENGTH, TOKEN_LENGTH, createIds, flat, seededBytes } from '../../src/domain/ids.js'
 import { localCounter } from '../../src/domain/store.js'
+import { retainedBytesEach } from '../helpers/heap.js'
 
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -60,3 +61,22 @@ t.test('flat: the same text, whatever pieces it was built from', async (t) => {
   t.equal(flat(built), 'x-abc')
   t.equal(flat(''), '')
 })
+
+for (const seed of [undefined, 'seed']) {
+  // Built by concatenation and kept as drawn, a token held 3.7 KB of string pieces, a uuid about 580 bytes.
+  t.test(`every id is drawn as one flat string: it keeps little more than its characters (${seed === undefined ? 'random' : 'seeded'})`, async (t) => {
+    const ids = createIds(seed)
+    const held = {
+      token: await retainedBytesEach(2_000, () => ids.token()),
+      code: await retainedBytesEach(2_000, () => ids.code()),
+      uuidv4: await retainedBytesEach(2_000, () => ids.uuidv4()),
+      uuidv7: await retainedBytesEach(2_000, (i) => ids.uuidv7(i))
+    }
+    // Flat, about its length plus a header: the bound leaves room for what the heap does meanwhile.
+    const bound = (length: number) => 2 * length + 100
+    t.ok(held.token < bound(TOKEN_LENGTH), `a token keeps ${held.token} bytes`)
+    t.ok(held.code < bound(CODE_LENGTH), `a code keeps ${held.code} bytes`)
+    t.ok(held.uuidv4 < bound(36), `a uuid v4 keeps ${held.uuidv4} bytes`)
+    t.ok(held.uuidv7 < bound(36), `a uuid v7 keeps ${held.uuidv7} bytes`)
+  })
+}

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createCompiledSchemas, type CompiledSchemas } from '../../src/http/lazy-schemas.js'
 import { AIGERIM, approve, exchange, userData } from '../helpers/flow.js'
-import { AUTHORIZE, DEMO_AUTH, testApp } from '../helpers/app.js'
+import { AUTHORIZE, DEMO_AUTH, authorizeBody, testApp } from '../helpers/app.js'
 
 /** A CompiledSchemas that counts what it really compiles. */
 function counting (): CompiledSchemas & { compiled: number } {
@@ -51,4 +51,16 @@ t.test('two sandboxes sharing compiled schemas: the second compiles nothing for 
   const { app: own } = await testApp(t)
   t.same(await flow(own), alone, 'and a sandbox with its own compiled schemas answers the same')
   t.equal(alone.bad[0], 422)
+})
+
+t.test('a ready sandbox has compiled nothing; a route compiles what a request uses, on its first', async (t) => {
+  const counted = counting()
+  const { app } = await testApp(t, {}, undefined, { compiledSchemas: counted })
+  await app.ready()
+  t.equal(counted.compiled, 0, 'nothing at start')
+  const authorize = () => app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })
+  t.equal((await authorize()).statusCode, 200)
+  t.equal(counted.compiled, 2, 'the body\'s validator and the 200\'s serializer')
+  t.equal((await authorize()).statusCode, 200)
+  t.equal(counted.compiled, 2, 'and nothing more for the next request')
 })

@@ -75,7 +75,7 @@ t.test('boundedArrays: only the first maxItems elements are checked, and a maxIt
     checked.push(data)
     validate.errors = Array.isArray((data as { a?: unknown } | null)?.a) ? [err('type', '/a/0')] : null
     return false
-  }, { errors: null as unknown })
+  }, { errors: null as FastifySchemaValidationError[] | null })
   const bounded = boundedArrays({ properties: { a: { maxItems: 2 }, b: {} } }, validate)
   t.notOk(bounded({ a: [1, 2, 3, 4], b: 1 }))
   t.same(checked.pop(), { a: [1, 2], b: 1 }, 'validated with the array cut to its limit')

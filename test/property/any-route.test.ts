@@ -1,8 +1,11 @@
 import t from 'tap'
 import fc from 'fast-check'
-import {
-  CONTROL_MODES, anyMethod, basicAuth, bearerAuth, bodies, controlAuth, encode, field, fields, oddBody, propertyWorld, query, ref, requests, segment, text
-} from '../helpers/property.js'
+import { encode, query, segment } from '../helpers/property/encoding.js'
+import { anyMethod, basicAuth, bearerAuth, bodies, controlAuth, oddBody, requests } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { CONTROL_MODES } from '../helpers/property/runs.js'
+import { field, fields, text } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

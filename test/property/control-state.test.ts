@@ -1,8 +1,10 @@
 import t from 'tap'
 import fc from 'fast-check'
-import {
-  CONTROL_MODES, PERSONA_IDS, PERSONA_LOGINS, bodies, controlAuth, deep, encode, field, fields, mostly, propertyWorld, requests, segment, stray
-} from '../helpers/property.js'
+import { encode, segment } from '../helpers/property/encoding.js'
+import { bodies, controlAuth, requests, stray } from '../helpers/property/http.js'
+import { CONTROL_MODES } from '../helpers/property/runs.js'
+import { PERSONA_IDS, PERSONA_LOGINS, deep, field, fields, mostly } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

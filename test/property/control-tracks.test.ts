@@ -1,9 +1,13 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { approve } from '../helpers/flow.js'
-import {
-  CONTROL_MODES, DEMO, PERSONA_IDS, PERSONA_LOGINS, bodies, controlAuth, encode, field, fields, grantList, propertyWorld, query, ref, requests, segment
-} from '../helpers/property.js'
+import { DEMO } from '../helpers/app.js'
+import { encode, query, segment } from '../helpers/property/encoding.js'
+import { bodies, controlAuth, requests } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { CONTROL_MODES } from '../helpers/property/runs.js'
+import { PERSONA_IDS, PERSONA_LOGINS, field, fields, grantList } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

@@ -1,6 +1,11 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { PROVIDER_MODES, bearerAuth, bodies, field, fields, propertyWorld, query, ref, requests, stray } from '../helpers/property.js'
+import { query } from '../helpers/property/encoding.js'
+import { bearerAuth, bodies, requests, stray } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { PROVIDER_MODES } from '../helpers/property/runs.js'
+import { field, fields } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

@@ -1,7 +1,12 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { PASSWORD } from '../helpers/flow.js'
-import { PERSONA_IDS, PERSONA_LOGINS, PROVIDER_MODES, bodies, field, fields, propertyWorld, query, ref, requests } from '../helpers/property.js'
+import { query } from '../helpers/property/encoding.js'
+import { bodies, requests } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { PROVIDER_MODES } from '../helpers/property/runs.js'
+import { PERSONA_IDS, PERSONA_LOGINS, field, fields } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

@@ -1,5 +1,9 @@
 import t from 'tap'
-import { DEMO, PROVIDER_MODES, basicAuth, bodies, field, fields, grantList, propertyWorld, requests } from '../helpers/property.js'
+import { DEMO } from '../helpers/app.js'
+import { basicAuth, bodies, requests } from '../helpers/property/http.js'
+import { PROVIDER_MODES } from '../helpers/property/runs.js'
+import { field, fields, grantList } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

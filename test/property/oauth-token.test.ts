@@ -1,6 +1,10 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { PROVIDER_MODES, basicAuth, bearerAuth, bodies, field, fields, propertyWorld, ref, requests } from '../helpers/property.js'
+import { basicAuth, bearerAuth, bodies, requests } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { PROVIDER_MODES } from '../helpers/property/runs.js'
+import { field, fields } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

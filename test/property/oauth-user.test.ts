@@ -1,6 +1,10 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { PERSONA_IDS, PROVIDER_MODES, bearerAuth, bodies, field, fields, mostly, propertyWorld, ref, requests } from '../helpers/property.js'
+import { bearerAuth, bodies, requests } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { PROVIDER_MODES } from '../helpers/property/runs.js'
+import { PERSONA_IDS, field, fields, mostly } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

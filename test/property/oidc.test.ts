@@ -1,9 +1,14 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { GRANTS } from '../../src/domain/grants.js'
-import {
-  CALLBACK, CHALLENGE, DEMO, KITAP, NONCE, PROVIDER_MODES, STATE, VERIFIER, basicAuth, bearerAuth, bodies, field, fields, mostly, propertyWorld, query, ref, requests
-} from '../helpers/property.js'
+import { DEMO, KITAP } from '../helpers/app.js'
+import { CALLBACK, CHALLENGE, NONCE, STATE, VERIFIER } from '../helpers/oidc.js'
+import { query } from '../helpers/property/encoding.js'
+import { basicAuth, bearerAuth, bodies, requests } from '../helpers/property/http.js'
+import { ref } from '../helpers/property/req.js'
+import { PROVIDER_MODES } from '../helpers/property/runs.js'
+import { field, fields, mostly } from '../helpers/property/values.js'
+import { propertyWorld } from '../helpers/property/world.js'
 
 t.setTimeout(300_000)
 

@@ -5,7 +5,7 @@ import { FAULT_CAP } from '../../src/domain/faults.js'
 import { AUTHORIZE, DEMO_AUTH, authorizeBody, testApp } from '../helpers/app.js'
 import { approve, authorize, exchange } from '../helpers/flow.js'
 import { CPU_BUDGET_MS, cost } from '../helpers/cost.js'
-import { RUNS_PER_ENDPOINT } from '../helpers/property.js'
+import { RUNS_PER_ENDPOINT } from '../helpers/property/runs.js'
 
 /*
  * Hostile input on every route that takes a body: values no serialiser or template can take

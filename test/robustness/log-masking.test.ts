@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { SECRET_PARAMS, safeUrl } from '../../src/http/logging.js'
 import { testApp } from '../helpers/app.js'
-import { RUNS_PER_ENDPOINT } from '../helpers/property.js'
+import { RUNS_PER_ENDPOINT } from '../helpers/property/runs.js'
 
 /*
  * A secret in a query string is masked in the log under any spelling a server would read as its

@@ -4,7 +4,7 @@ import { MAX_GRANTS } from '../../src/routes/oauth/authorize.js'
 import { MAX_REPORTED_FIELDS } from '../../src/http/validation.js'
 import { AUTHORIZE, DEMO_AUTH, authorizeBody, testApp } from '../helpers/app.js'
 import { CPU_BUDGET_MS, cost, filled } from '../helpers/cost.js'
-import { RUNS_PER_ENDPOINT } from '../helpers/property.js'
+import { RUNS_PER_ENDPOINT } from '../helpers/property/runs.js'
 import { authorize } from '../helpers/flow.js'
 
 /*
