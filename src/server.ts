@@ -159,12 +159,11 @@ function sharedApp (config: Config, parts: SharedParts): Promise<FastifyInstance
   const key = `${logs}:${config.oidcErrors}`
   let app = parts.apps.get(key)
   if (app === undefined) {
+    // Building depends on the code alone, never on the sandbox: one that failed would fail again.
     app = buildHttp({ logs, oidcErrors: config.oidcErrors, compiledSchemas: parts.compiledSchemas }).then(async (built) => {
       await built.ready()
       return built
     })
-    // A build that failed is not kept: the next start tries again.
-    app.catch(() => parts.apps.delete(key))
     parts.apps.set(key, app)
   }
   return app
@@ -177,7 +176,7 @@ function ownApp (running: RunningSandbox): InProcessSandbox {
   return { url, port, publicUrl, config, close, context: app.sandbox, server: app.server, log: app.log, inject, app: { inject } }
 }
 
-/** Node's timeouts, as Fastify sets them on a server of its own. */
+/** A sandbox's own server: its requests bound to it, then routed by the shared app; Node's timeouts and parser errors as Fastify sets them on a server of its own. */
 function serverFor (app: FastifyInstance, binding: Binding): Server {
   const server = createHttpServer((req, res) => {
     (req as BoundRequest)[SANDBOX] = binding
