@@ -24,6 +24,9 @@ export const GRANTS = [
 
 export type Grant = typeof GRANTS[number]
 
+/** Grants one request may list (there are 15; repeats are allowed): Ajv checks no more elements than this. */
+export const MAX_GRANTS = 100
+
 /** One grant name, as TypeBox checks the fixtures: a union of literals. */
 export const GrantLiteralSchema = Type.Union(GRANTS.map((grant) => Type.Literal(grant)), { title: 'Grant' })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { MAX_GRANTS } from '../../src/routes/oauth/authorize.js'
+import { MAX_GRANTS } from '../../src/domain/grants.js'
 import { MAX_REPORTED_FIELDS } from '../../src/http/validation.js'
 import { AUTHORIZE, DEMO_AUTH, authorizeBody, testApp } from '../helpers/app.js'
 import { CPU_BUDGET_MS, cost, filled } from '../helpers/cost.js'

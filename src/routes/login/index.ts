@@ -13,7 +13,7 @@ import { FAVICON, STYLESHEET } from '../../views/styles.js'
 import { LOGIN_FAILURES } from '../../errors.js'
 import { renderError } from '../../plugins/error-handler.js'
 import { sendPage, signInHref } from '../../http/pages.js'
-import { sessionIdOf, setSessionCookie } from './session-cookie.js'
+import { sessionIdOf, setSessionCookie } from '../../http/session-cookie.js'
 
 /** Failures shown on the sign-in form itself, so the user can try again right there. */
 const SIGN_IN_FAILURES = new Set<LoginError['kind']>(['wrong_credentials', 'unknown_user', 'locked', 'not_signed_in'])

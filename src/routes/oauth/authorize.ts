@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { unixSeconds } from '../../domain/clock.js'
-import { GrantSchema, isGrant, type Grant } from '../../domain/grants.js'
+import { GrantSchema, MAX_GRANTS, isGrant, type Grant } from '../../domain/grants.js'
 import { ErrorEnvelope, ValidationEnvelope, ValidationFailed, type FieldError } from '../../errors.js'
 import { fieldErrorsOf, laravelMessages } from '../../http/validation.js'
-
-/** Grants one request may list (there are 15; repeats are allowed): Ajv checks no more elements than this. */
-export const MAX_GRANTS = 100
 
 export const AuthorizeBody = Type.Object({
   redirect_uri: Type.String({

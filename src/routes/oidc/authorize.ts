@@ -6,7 +6,7 @@ import { checkAuthorizationRequest, errorParams } from '../../domain/oidc.js'
 import { silentSignIn } from '../../domain/sign-in-sessions.js'
 import { errorPage } from '../../views/login.js'
 import { sendPage, signInHref } from '../../http/pages.js'
-import { sessionIdOf } from '../login/session-cookie.js'
+import { sessionIdOf } from '../../http/session-cookie.js'
 
 const param = (description: string) => Type.Optional(Type.String({ description }))
 

@@ -4,7 +4,7 @@ import { GRANTS } from '../../domain/grants.js'
 import { PROMPT_VALUES } from '../../domain/oidc.js'
 import { UserInfoSchema } from '../../domain/users.js'
 import { OIDC_TOKEN_PATHS } from './token.js'
-import { oidcAddress } from './issuer.js'
+import { oidcAddress } from '../../http/issuer.js'
 import { OIDC_USERINFO_PATH } from './userinfo.js'
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration'

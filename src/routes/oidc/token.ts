@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { ErrorEnvelope, OAuthErrorBody, ValidationEnvelope } from '../../errors.js'
 import { attributeName } from '../../http/validation.js'
 import { oidcClientAuth } from './client-auth.js'
-import { oidcAddress } from './issuer.js'
+import { oidcAddress } from '../../http/issuer.js'
 import { missingParameters, tokenErrorHandler } from './token-errors.js'
 
 /** The documented path, and the docs' literal one (a broken join in their generator), which clients may have copied. */

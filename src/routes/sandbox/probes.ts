@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { isHttpUrl } from '../../domain/formats.js'
-import { plainHost } from '../oidc/issuer.js'
+import { plainHost } from '../../http/issuer.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'
 import { PROBES } from '../../probes/catalogue.js'
 import { ProbeReportSchema, ProbeRequestSchema } from '../../probes/report.js'

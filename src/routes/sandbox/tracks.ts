@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { GrantSchema } from '../../domain/grants.js'
-import { MAX_GRANTS } from '../oauth/authorize.js'
+import { GrantSchema, MAX_GRANTS } from '../../domain/grants.js'
 import { LoginError, type LoginFailure, type LoginFlow } from '../../domain/login.js'
 import { TrackSchema } from '../../domain/tracks.js'
 import { ErrorEnvelope, ProviderError, ValidationEnvelope, ValidationFailed } from '../../errors.js'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { decodeProtectedHeader } from 'jose'
 import { SETTINGS } from '../../../src/config.js'
-import { plainHost } from '../../../src/routes/oidc/issuer.js'
+import { plainHost } from '../../../src/http/issuer.js'
 import { AUTHORIZE, DEMO, DEMO_AUTH, INVALID_TOKEN, NO_TOKEN, authorizeBody, testApp } from '../../helpers/app.js'
 import { AIGERIM, approve, exchange } from '../../helpers/flow.js'
 import { codeGrant, oidcApprove, oidcToken, verifyIdToken } from '../../helpers/oidc.js'

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { SandboxContext } from '../../context.js'
+import type { SandboxContext } from '../context.js'
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
 /** A DNS name or IPv4 address (dotted labels), or a bracketed IPv6 address; then an optional port. */
