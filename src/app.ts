@@ -84,8 +84,8 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
   }
   const logger = own === undefined
     // Each request's logger is a child of its sandbox's (childLoggerFactory); the app's own logs nothing.
-    ? (options.logs === true ? { level: 'trace', stream: { write () {} } } : false)
-    : own.logger === false ? false : { level: own.logger.level, redact: REDACT, ...(own.logger.stream === undefined ? {} : { stream: own.logger.stream }) }
+    ? (options.logs === true ? { level: 'silent' } : false)
+    : own.logger === false ? false : { level: own.logger.level, redact: REDACT, stream: own.logger.stream }
   const app = Fastify({
     // Silent means no logger at all: Fastify then skips a child logger per request.
     logger,
@@ -175,7 +175,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
   const { context } = sandbox
   const app = await buildHttp({
-    own: { context, logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) } },
+    own: { context, logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: options.logStream } },
     oidcErrors: config.oidcErrors,
     compiledSchemas: options.compiledSchemas
   })

@@ -210,7 +210,7 @@ export async function startInProcess (config: Config, parts: SharedParts, option
   const fixtures = await parts.fixtures(config.fixturesDir)
   const app = await sharedApp(config, parts)
   const log: FastifyBaseLogger = pino({ level: config.logLevel, redact: REDACT }, options.logStream ?? await stdoutLog(config))
-  const sandbox = await createSandbox({ config, fixtures, outages: { warn: (message) => log.warn(message), info: (message) => log.info(message) } })
+  const sandbox = await createSandbox({ config, fixtures, outages: log })
   const { context } = sandbox
   const binding: Binding = { context, log }
   const server = serverFor(app, binding)

@@ -161,6 +161,11 @@ t.test('a shared app has no sandbox of its own: reading one without a request sa
   const stray = await app.inject({ method: 'GET', url: '/health' })
   t.equal(stray.statusCode, 500)
   t.equal(stray.json().message, 'a request to an app that serves several sandboxes came without one')
+  // And on an app of sandboxes that log: its request loggers fall back to the app's own.
+  const logging = await start(parts, { logLevel: 'info' })
+  t.teardown(() => logging.close())
+  const strayLogged = await (await parts.apps.get('true:oauth')!).inject({ method: 'GET', url: '/health' })
+  t.equal(strayLogged.statusCode, 500)
 })
 
 t.test('startSandbox() uses the shared app: a second sandbox costs no new routes', async (t) => {
