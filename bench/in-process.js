@@ -7,7 +7,8 @@
 //               token request, stop: less than the sandbox does;
 //   bare        node:http: listen, answer one fetch, close: what node itself costs.
 // Then, in one child process: the import, the first startSandbox(), warm startSandbox() + close(),
-// reset(), and the headless flow over HTTP on one keep-alive connection (medians).
+// reset(), and the headless flow over HTTP on one keep-alive connection (medians of its first 100 flows, and of
+// 1,000 after 1,000 more: the target is for the code V8 has optimised, as a test file with many flows runs it).
 //
 //   node bench/in-process.js          (uses dist/index.js: npm run build first)
 import { spawn } from 'node:child_process'
@@ -18,6 +19,8 @@ export const PROCESS_TARGET_RATIO = 2
 export const WARM_START_TARGET_MS = 5
 export const RESET_TARGET_MS = 1
 export const FLOW_TARGET_MS = 1
+// The headless flows of the in-process run: a first window, a warm-up, and the steady window the target is for.
+export const FLOWS = { early: 100, warmup: 1000, steady: 1000 }
 
 const LIBRARY = new URL('../dist/index.js', import.meta.url).href
 const MOCK = 'oauth2-mock-server'
@@ -138,23 +141,34 @@ const flowWith = (call) => async () => {
   const user = await call('GET', '/api/v1/oauth/user', { authorization: 'Bearer ' + access })
   if (typeof user.email !== 'string') throw new Error('user data without an e-mail')
 }
-/** n flows: the median wall time and the CPU time per flow (client and server, resets included); every tenth flow is followed by reset() when given. */
-async function flows (n, flow, reset) {
-  const times = []
+/**
+ * Flows one after the other, in two windows: the first \`early\` (what a short test file sees, while V8 still
+ * compiles the code they run), then, after \`warmup\` more, \`steady\` of them (the same code optimised). For each
+ * window the median wall time and the CPU time per flow (client and server, resets included); every tenth flow
+ * is followed by reset() when given.
+ */
+async function flows ({ early, warmup, steady }, flow, reset) {
   const resets = []
-  const cpu = process.cpuUsage()
-  for (let i = 0; i < n; i++) {
-    at = performance.now()
-    await flow()
-    times.push(ms(at))
-    if (reset !== undefined && i % 10 === 9) {
+  const window = async (n, measured) => {
+    const times = []
+    const cpu = process.cpuUsage()
+    for (let i = 0; i < n; i++) {
       at = performance.now()
-      await reset()
-      resets.push(ms(at))
+      await flow()
+      times.push(ms(at))
+      if (reset !== undefined && i % 10 === 9) {
+        at = performance.now()
+        await reset()
+        if (measured) resets.push(ms(at))
+      }
     }
+    const used = process.cpuUsage(cpu)
+    return { flow: median(times), cpu: (used.user + used.system) / 1000 / n }
   }
-  const used = process.cpuUsage(cpu)
-  return { flow: median(times), cpu: (used.user + used.system) / 1000 / n, reset: median(resets) }
+  const first = await window(early, true)
+  await window(warmup, false)
+  const warm = await window(steady, true)
+  return { early: first, steady: warm, reset: median(resets) }
 }
 const sandbox = await startSandbox()
 const toSandbox = client(new URL(sandbox.url).port)
@@ -162,7 +176,7 @@ const sandboxFlow = flowWith(toSandbox.call)
 at = performance.now()
 await sandboxFlow()
 const firstFlowMs = ms(at)
-const sandboxFlows = await flows(${flows}, sandboxFlow, () => sandbox.reset())
+const sandboxFlows = await flows(${JSON.stringify(flows)}, sandboxFlow, () => sandbox.reset())
 toSandbox.close()
 await sandbox.close()
 // The floor under the flow: node:http answering the same four requests with canned bodies of the same shape, on one connection.
@@ -178,7 +192,7 @@ const bare = http.createServer((req, res) => {
 })
 await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve))
 const toBare = client(bare.address().port)
-const bareFlows = await flows(${flows}, flowWith(toBare.call))
+const bareFlows = await flows(${JSON.stringify(flows)}, flowWith(toBare.call))
 toBare.close()
 await new Promise((resolve) => bare.close(resolve))
 console.log(JSON.stringify({ importMs, firstStartMs, routes, sandboxWarm, fastifyOne, fastifyAll, firstFlowMs, sandboxFlows, bareFlows, sockets }))`
@@ -201,7 +215,7 @@ function wall (code, args = []) {
 
 export const processRuns = () => Number(process.env.BENCH_PROCESS_RUNS ?? 8)
 
-export async function benchInProcess ({ runs = processRuns(), warmStarts = 30, flows = 500 } = {}) {
+export async function benchInProcess ({ runs = processRuns(), warmStarts = 30, flows = FLOWS } = {}) {
   console.log(`\n# in-process: fresh processes (spawn to exit, ${runs} runs each, alternated), then one process's warm figures`)
   const times = { sandbox: [], mock: [], bare: [] }
   for (let i = 0; i < runs; i++) {
@@ -219,8 +233,12 @@ export async function benchInProcess ({ runs = processRuns(), warmStarts = 30, f
   console.log(`warm startSandbox() ${warmLine(inner.sandboxWarm)}, median of ${warmStarts}`)
   console.log(`floor: Fastify alone, 1 route ${warmLine(inner.fastifyOne)}; with the sandbox's ${inner.routes} routes ${warmLine(inner.fastifyAll)}`)
   const flowLine = (f) => `${fmt(f.flow, 2)} ms (CPU ${fmt(f.cpu, 2)} ms a flow, client and server)`
-  console.log(`reset() ${fmt(inner.sandboxFlows.reset, 3)} ms; flow on one connection ${flowLine(inner.sandboxFlows)}, median of ${flows}; ` +
-    `floor: node:http answering the same requests canned ${flowLine(inner.bareFlows)}`)
+  const { sandboxFlows: box, bareFlows: canned } = inner
+  console.log(`reset() ${fmt(box.reset, 3)} ms, median of those after every tenth flow`)
+  console.log(`flow on one connection, first ${flows.early} flows of the process: ${flowLine(box.early)}; ` +
+    `floor: node:http answering the same requests canned ${flowLine(canned.early)}`)
+  console.log(`flow on one connection, ${flows.steady} flows after ${flows.warmup} more: ${flowLine(box.steady)}; ` +
+    `floor, the same way: ${flowLine(canned.steady)}`)
   const result = {
     process: process_,
     runs: times,
