@@ -1,7 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import { ProviderError } from '../errors.js'
 
+// The provider's endpoints read a Bearer token strictly (RFC 6750's b64token after spaces); the
+// control API's guard and the journal's facts read any credential without whitespace after any.
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i
+const ANY_BEARER = /^Bearer\s+(\S+)\s*$/i
 
 const REALM = 'Freedom ID sandbox'
 
@@ -34,3 +37,6 @@ export function bearerToken (request: FastifyRequest): string {
   if (/^Bearer(\s|$)/i.test(header)) throw invalidToken()
   throw new ProviderError('unauthenticated', undefined, BEARER_CHALLENGE)
 }
+
+/** Whatever credential `Authorization: Bearer <credential>` carries, read leniently; undefined without one. */
+export const bearerCredential = (header: string | undefined): string | undefined => ANY_BEARER.exec(header ?? '')?.[1]

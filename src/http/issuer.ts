@@ -23,6 +23,9 @@ export function plainHost (header: string | undefined): string | undefined {
   return parsed.host === host.replace(/:80$/, '') ? parsed.host : undefined
 }
 
+/** The OIDC token endpoint's documented path, and the docs' literal one (a broken join in their generator), which clients may have copied. */
+export const OIDC_TOKEN_PATHS = ['/api/v1/oidc/token', '/api/v1oidc//token'] as const
+
 /** Where a client finds the OIDC endpoints, and the issuer it must then expect. */
 export interface OidcAddress {
   /** Base of the endpoints discovery lists. */

@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import type { SandboxContext } from '../context.js'
 import type { CredentialVerdict } from '../domain/history.js'
 import type { JournalFacts } from '../domain/journal.js'
-import { OIDC_TOKEN_PATHS } from '../routes/oidc/token.js'
+import { bearerCredential } from './bearer.js'
+import { OIDC_TOKEN_PATHS } from './issuer.js'
 
 /** The token endpoints that redeem codes: true for OIDC's. */
 const CODE_ENDPOINTS: Record<string, boolean> = { '/api/v1/oauth/token': false, ...Object.fromEntries(OIDC_TOKEN_PATHS.map((path) => [path, true])) }
@@ -53,8 +54,6 @@ const stringField = (body: unknown, name: string): string | undefined => {
   return typeof value === 'string' ? value : undefined
 }
 
-const bearerOf = (request: FastifyRequest): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1]
-
 /** Why the credential a refused request carried was refused, from the history of what was handed out. */
 async function verdictOf (request: FastifyRequest, route: string, sandbox: SandboxContext): Promise<CredentialVerdict | 'unknown' | undefined> {
   const { history } = sandbox.journal
@@ -67,7 +66,7 @@ async function verdictOf (request: FastifyRequest, route: string, sandbox: Sandb
     if (code !== undefined && (!flow || stringField(body, 'grant_type') === 'authorization_code')) return await history.code(code, request.caller.client_id, flow, now) ?? 'unknown'
     if (refresh !== undefined) return await history.bearer(refresh, now) ?? 'unknown'
   }
-  const token = bearerOf(request)
+  const token = bearerCredential(request.headers.authorization)
   if (token === undefined) return undefined
   const verdict = await history.bearer(token, now)
   // A live access token where a refresh token belongs (PATCH) is refused for what it is, not for its age.
@@ -100,7 +99,7 @@ export async function factsOf (request: FastifyRequest, route: string, status: n
     }
   } else if (request.caller === undefined) {
     // A fault answered before authentication: whose request it was, from its credentials.
-    const token = bearerOf(request)
+    const token = bearerCredential(request.headers.authorization)
     owner = token === undefined ? undefined : (await sandbox.journal.history.bearer(token, sandbox.clock.now()))?.event.client_id
   }
   owner ??= header === undefined ? bodyClient(request.body, sandbox) ?? await bodyTokenClient(request.body, sandbox) : basicClient(header, sandbox) ?? await anySchemeClient(header, sandbox)

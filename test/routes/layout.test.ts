@@ -28,6 +28,14 @@ t.test('no route imports the modules of another surface', async (t) => {
   t.equal(surfaceOf(join(SRC, 'http', 'pages.ts')), undefined)
 })
 
+t.test('the shared HTTP helpers and the plugins import no route', async (t) => {
+  const inward = [join(SRC, 'http'), join(SRC, 'plugins')].flatMap(sources).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(SPECIFIER)]
+    .map((match) => resolve(dirname(file), match[1]!))
+    .filter((target) => surfaceOf(target) !== undefined)
+    .map((target) => `${relative(SRC, file)} imports ${relative(SRC, target)}`))
+  t.same(inward, [])
+})
+
 t.test('src/plugins holds Fastify plugins only', async (t) => {
   const notPlugins = sources(join(SRC, 'plugins')).filter((file) => !/^export default fp\(/m.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file))
   t.same(notPlugins, [])

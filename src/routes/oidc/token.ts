@@ -5,11 +5,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { ErrorEnvelope, OAuthErrorBody, ValidationEnvelope } from '../../errors.js'
 import { attributeName } from '../../http/validation.js'
 import { oidcClientAuth } from './client-auth.js'
-import { oidcAddress } from '../../http/issuer.js'
+import { OIDC_TOKEN_PATHS, oidcAddress } from '../../http/issuer.js'
 import { missingParameters, tokenErrorHandler } from './token-errors.js'
-
-/** The documented path, and the docs' literal one (a broken join in their generator), which clients may have copied. */
-export const OIDC_TOKEN_PATHS = ['/api/v1/oidc/token', '/api/v1oidc//token'] as const
 
 export const OidcTokenBody = Type.Object({
   grant_type: Type.Union([Type.Literal('authorization_code'), Type.Literal('refresh_token')]),

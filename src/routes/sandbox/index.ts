@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { digest, matchesDigest } from '../../domain/secrets.js'
 import { ProviderError } from '../../errors.js'
+import { bearerCredential } from '../../http/bearer.js'
+import { noStore } from '../../http/guards.js'
 import { clockRoutes } from './clock.js'
 import { faultRoutes } from './faults.js'
 import { journalRoutes } from './journal.js'
@@ -12,14 +14,16 @@ import { trackRoutes } from './tracks.js'
 
 /**
  * The control API under `/__sandbox`, for tests that drive the sandbox. With SANDBOX_TOKEN set,
- * every route here needs `Authorization: Bearer <token>`.
+ * every route here needs `Authorization: Bearer <token>`. No answer is kept by a cache: the journal,
+ * the report and the sessions carry codes and tokens as they were sent.
  */
 export const sandboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', noStore)
   app.addHook('onRequest', async (request) => {
     const token = request.sandbox.config.sandboxToken
     if (token === undefined) return
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-    if (match === null || !matchesDigest(match[1]!, digest(token))) {
+    const credential = bearerCredential(request.headers.authorization)
+    if (credential === undefined || !matchesDigest(credential, digest(token))) {
       throw new ProviderError('unauthenticated', 'Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".', {
         'www-authenticate': 'Bearer realm="freedom-id-sandbox control API"'
       })

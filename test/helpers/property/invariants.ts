@@ -1,5 +1,5 @@
 import { OAUTH_TOKEN_ERRORS, VALIDATION_MESSAGE } from '../../../src/errors.js'
-import { OIDC_TOKEN_PATHS } from '../../../src/routes/oidc/token.js'
+import { OIDC_TOKEN_PATHS } from '../../../src/http/issuer.js'
 import type { Req } from './req.js'
 import { isRecord } from './values.js'
 

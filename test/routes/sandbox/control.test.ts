@@ -158,7 +158,12 @@ t.test('SANDBOX_TOKEN guards /__sandbox and nothing else', async (t) => {
     const res = await app.inject({ method: 'GET', url: '/__sandbox/clock', headers: authorization === undefined ? {} : { authorization } })
     t.equal(res.statusCode, 401, String(authorization))
     t.equal(res.headers['www-authenticate'], 'Bearer realm="freedom-id-sandbox control API"')
+    t.equal(res.headers['cache-control'], 'no-store', 'a refusal is not cached either')
     t.same(res.json(), { error: { message: 'Unauthenticated: the control API needs "Authorization: Bearer <SANDBOX_TOKEN>".', code: 100401 } })
+  }
+  for (const authorization of ['Bearer let-me-in', 'bearer   let-me-in ', 'Bearer\tlet-me-in']) {
+    const res = await app.inject({ method: 'GET', url: '/__sandbox/clock', headers: { authorization } })
+    t.equal(res.statusCode, 200, `${JSON.stringify(authorization)}: the token read after any scheme case and whitespace`)
   }
   const denied = await app.inject({ method: 'POST', url: '/__sandbox/clock', payload: { advance: 60 } })
   t.equal(denied.statusCode, 401)
@@ -166,4 +171,15 @@ t.test('SANDBOX_TOKEN guards /__sandbox and nothing else', async (t) => {
     '2030-01-01T00:00:00.000Z', 'the refused change did not happen')
   t.equal((await app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })).statusCode, 200)
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
+})
+
+t.test('no answer of the control API is kept by a cache: the journal, the report and the sessions carry codes and tokens', async (t) => {
+  const { app } = await testApp(t)
+  await app.inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })
+  for (const [method, url] of [['GET', '/__sandbox/requests'], ['GET', '/__sandbox/clock'], ['GET', '/__sandbox/faults'], ['GET', '/__sandbox/report?format=html'],
+    ['GET', '/__sandbox/tracks/unknown'], ['POST', '/__sandbox/reset'], ['POST', '/__sandbox/clock']] as const) {
+    const res = await app.inject({ method, url, ...(method === 'POST' && url.endsWith('clock') ? { payload: {} } : {}) })
+    t.ok(res.statusCode < 500, `${method} ${url}: ${res.statusCode}`)
+    t.equal(res.headers['cache-control'], 'no-store', `${method} ${url}`)
+  }
 })
