@@ -1,6 +1,9 @@
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { unixSeconds } from '../domain/clock.js'
+import { StoreUnavailableError } from '../domain/store.js'
 import type { Track } from '../domain/tracks.js'
+import { ProviderError } from '../errors.js'
+import { noteFailure } from './logging.js'
 
 /** Only the merchant's own origin may receive a form's redirect; no script, no frames, no inline style. */
 function cspDirectives (track?: Pick<Track, 'redirect_uri'>): Record<string, string[]> {
@@ -32,6 +35,30 @@ export async function sendPage (reply: FastifyReply, status: number, body: strin
     reply.headers(FALLBACK_HEADERS)
   }
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body)
+}
+
+/** What a page for people says when its request failed. */
+export interface PageFailure {
+  status: number
+  title: string
+  message: string
+}
+
+/**
+ * A page surface's failure for an error it has no page of its own for: the store out of reach
+ * (503; told once per outage by the store, the request line gives the reason), a request the
+ * sender got wrong (its 4xx, with `unreadable`'s words), or a bug (500, logged with its stack
+ * as `<page> failed`).
+ */
+export function pageFailure (error: unknown, request: FastifyRequest, page: string, unreadable: Omit<PageFailure, 'status'>): PageFailure {
+  if (error instanceof StoreUnavailableError) {
+    noteFailure(request, error.message)
+    return { status: 503, title: 'Sandbox unavailable', message: 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.' }
+  }
+  const status = error instanceof ProviderError ? error.status : (error as { statusCode?: number }).statusCode
+  if (status !== undefined && status >= 400 && status < 500) return { status, ...unreadable }
+  request.log.error({ err: error }, `${page} failed`)
+  return { status: 500, title: 'Something went wrong', message: 'The sandbox could not show this page. Its log says why.' }
 }
 
 export const signInHref = (track: Track): string =>

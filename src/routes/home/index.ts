@@ -4,11 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { SandboxContext } from '../../context.js'
 import { bindingOf, injector } from '../../http/binding.js'
-import { StoreUnavailableError } from '../../domain/store.js'
 import { ErrorEnvelope, ValidationEnvelope } from '../../errors.js'
 import { callbackPage, demoProblemPage, homePage } from '../../views/home.js'
-import { noteFailure } from '../../http/logging.js'
-import { sendPage } from '../../http/pages.js'
+import { pageFailure, sendPage } from '../../http/pages.js'
 import { DEMO_CALLBACK, answerText, basicAuth, callProvider, callbackUri, demoClient, headlessScript } from './demo.js'
 
 /**
@@ -26,15 +24,9 @@ const pages: FastifyPluginAsyncTypebox = async (app) => {
     sendPage(reply, status, demoProblemPage(title, message), formTargets(reply.request.sandbox))
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof StoreUnavailableError) {
-      // Told once per outage by the store; the request line gives the reason.
-      noteFailure(request, error.message)
-      return problem(reply, 503, 'Sandbox unavailable', 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.')
-    }
-    const status = (error as { statusCode?: number }).statusCode
-    if (status !== undefined && status >= 400 && status < 500) return problem(reply, status, 'Cannot read the request', 'The request arrived in a shape this page cannot read.')
-    request.log.error({ err: error }, 'start page failed')
-    return problem(reply, 500, 'Something went wrong', 'The sandbox could not show this page. Its log says why.')
+    const { status, title, message } = pageFailure(error, request, 'start page',
+      { title: 'Cannot read the request', message: 'The request arrived in a shape this page cannot read.' })
+    return problem(reply, status, title, message)
   })
 
   app.get('/', {

@@ -5,14 +5,12 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { unixSeconds } from '../../domain/clock.js'
 import { LoginError, type Credentials } from '../../domain/login.js'
-import { StoreUnavailableError } from '../../domain/store.js'
 import { noteFailure } from '../../http/logging.js'
 import type { Track } from '../../domain/tracks.js'
 import { consentPage, errorPage, signInPage, type ShopLink } from '../../views/login.js'
 import { FAVICON, STYLESHEET } from '../../views/styles.js'
 import { LOGIN_FAILURES } from '../../errors.js'
-import { renderError } from '../../plugins/error-handler.js'
-import { sendPage, signInHref } from '../../http/pages.js'
+import { pageFailure, sendPage, signInHref } from '../../http/pages.js'
 import { sessionIdOf, setSessionCookie } from '../../http/session-cookie.js'
 
 /** Failures shown on the sign-in form itself, so the user can try again right there. */
@@ -49,21 +47,13 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof LoginError) return sendPage(reply, error.status, errorPage(LOGIN_FAILURES[error.kind].title, error.message, await shopOf(request)))
-    if (error instanceof StoreUnavailableError) {
-      // Told once per outage by the store; the request line gives the reason.
-      noteFailure(request, error.message)
-      return sendPage(reply, 503, errorPage('Sandbox unavailable', 'The sandbox cannot reach its store (Redis) just now. Try again in a moment.'))
-    }
     if ((error as { validation?: unknown }).validation !== undefined) {
       return sendPage(reply, 400, errorPage('Incomplete form', 'The form arrived without the fields it needs. Go back to the shop and start again.', await shopOf(request)))
     }
-    // A body the server could not read (too large, not a form, broken): the sender's mistake, not ours.
-    const { status } = renderError(error, request)
-    if (status < 500) {
-      return sendPage(reply, status, errorPage('Cannot read the form', 'The form arrived in a shape the sandbox cannot read. Go back to the shop and start again.', await shopOf(request)))
-    }
-    request.log.error({ err: error }, 'login page failed')
-    return sendPage(reply, 500, errorPage('Something went wrong', 'The sandbox could not show this page. Its log says why.'))
+    // A body the server could not read (too large, not a form, broken) is the sender's mistake, not ours.
+    const { status, title, message } = pageFailure(error, request, 'login page',
+      { title: 'Cannot read the form', message: 'The form arrived in a shape the sandbox cannot read. Go back to the shop and start again.' })
+    return sendPage(reply, status, errorPage(title, message, status < 500 ? await shopOf(request) : undefined))
   })
 
   /** The sign-in form again, saying what went wrong; the request log gets the same words. */
