@@ -4,6 +4,7 @@ import type { Fault, FaultInput } from './domain/faults.js'
 import type { Grant } from './domain/grants.js'
 import type { Inject } from './http/binding.js'
 import type { JournalEntry, JournalQuery } from './domain/journal.js'
+import type { LoggedOut } from './domain/logout.js'
 import type { Report } from './domain/report/types.js'
 import type { Track } from './domain/tracks.js'
 import type { ProbeReport } from './probes/report.js'
@@ -49,7 +50,7 @@ export interface SandboxControl {
   unfreezeClock(): Promise<ClockState>
   reset(): Promise<ClockState>
   /** End a user's Freedom ID session (id, phone or e-mail): tokens die, revoke_uri calls start. */
-  logout(user: string): Promise<{ user_id: string, tokens_ended: number, deliveries: Delivery[] }>
+  logout(user: string): Promise<LoggedOut>
   deliveries(): Promise<Delivery[]>
   /** The relying-party probes against a merchant (POST /__sandbox/probes); `report.passed` is false when any got in. */
   probe(target: ProbeTargetOptions): Promise<ProbeReport>
