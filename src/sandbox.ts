@@ -116,8 +116,11 @@ export async function createSandbox (deps: SandboxDeps): Promise<Sandbox> {
       selfUrl = address.selfUrl
     },
     async close () {
-      await context.deliveries.close()
-      await store.close()
+      try {
+        await context.deliveries.close()
+      } finally {
+        await store.close()
+      }
     }
   }
 }

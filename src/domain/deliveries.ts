@@ -62,7 +62,23 @@ export interface Deliveries {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
 
 /** The back-channel: `POST {revoke_uri}` with `{"id": "<token id>"}`, retried with backoff, never blocking a request. */
-export function createDeliveries (deps: { store: Store, clock: Clock, policy?: DeliveryPolicy }): Deliveries {
+/** The HTTP client deliveries go through: a fetch and the pool it sends with. */
+export interface DeliveryTransport {
+  fetch: typeof import('undici').fetch
+  dispatcher: import('undici').Agent
+}
+
+/**
+ * undici's pool holds at most perOrigin sockets per origin, whatever the timing of their reuse
+ * (the global fetch's opens more). Read through `default` (module.exports under Node's loader and
+ * in the library's split bundle, whose chunk for a CommonJS package exports nothing else).
+ */
+const undiciTransport = async (): Promise<DeliveryTransport> => {
+  const { default: undici } = await import('undici')
+  return { fetch: undici.fetch, dispatcher: new undici.Agent({ connections: DELIVERY_LIMITS.perOrigin }) }
+}
+
+export function createDeliveries (deps: { store: Store, clock: Clock, policy?: DeliveryPolicy, transport?: () => Promise<DeliveryTransport> }): Deliveries {
   const policy = deps.policy ?? DEFAULT_DELIVERY_POLICY
   const list = deps.store.list<Delivery>('deliveries', DELIVERY_CAP)
   const underWay = new Set<Promise<void>>()
@@ -71,15 +87,18 @@ export function createDeliveries (deps: { store: Store, clock: Clock, policy?: D
   // One per origin named by a client's revoke_uri (or this sandbox): as few as the fixtures' clients.
   const perOrigin = new Map<string, LimitFunction>()
   const waiting = { count: 0, bytes: 0 }
-  // undici's pool holds at most perOrigin sockets per origin, whatever the timing of their reuse
-  // (the global fetch's opens more); loaded on the first delivery: most sandboxes never make one.
-  let transport: Promise<{ fetch: typeof import('undici').fetch, dispatcher: import('undici').Agent }> | undefined
-  const http = () => (transport ??= import('undici').then(({ fetch, Agent }) => ({ fetch, dispatcher: new Agent({ connections: DELIVERY_LIMITS.perOrigin }) })))
+  // Loaded on the first delivery: most sandboxes never make one. A transport that cannot be made
+  // fails each attempt with its reason, as a refused connection would.
+  const loadTransport = deps.transport ?? undiciTransport
+  let transport: Promise<DeliveryTransport | Error> | undefined
+  const http = () => (transport ??= loadTransport().catch((error: Error) => error))
 
   const update = (id: number, change: (d: Delivery) => Delivery) => list.takeFirst((d) => d.id === id, change)
 
   async function attempt (delivery: Delivery): Promise<{ status?: number, error?: string }> {
-    const { fetch, dispatcher } = await http()
+    const loaded = await http()
+    if (loaded instanceof Error) return { error: `no HTTP client: ${loaded.message}` }
+    const { fetch, dispatcher } = loaded
     try {
       const res = await fetch(delivery.target, {
         dispatcher,
@@ -173,7 +192,8 @@ export function createDeliveries (deps: { store: Store, clock: Clock, policy?: D
       while (underWay.size > 0) await Promise.all(underWay)
     },
     async close () {
-      await (await transport)?.dispatcher.destroy()
+      const loaded = await transport
+      if (loaded !== undefined && !(loaded instanceof Error)) await loaded.dispatcher.destroy()
     }
   }
 }

@@ -1,15 +1,16 @@
 import t from 'tap'
 import { createClock } from '../../src/domain/clock.js'
-import { DELIVERY_LIMITS, createDeliveries } from '../../src/domain/deliveries.js'
+import { DELIVERY_LIMITS, createDeliveries, type DeliveryTransport } from '../../src/domain/deliveries.js'
 import { createMemoryStore, type Store } from '../../src/domain/store.js'
 import { Gauge, startReceiver } from '../helpers/receiver.js'
 
 // Generous timeouts (a loaded machine is slow); only the hanging receiver's test needs a short one.
-const setup = (t: { teardown(fn: () => unknown): void }, policy = { timeoutMs: 5000, attempts: 3, backoffMs: 20 }, wrap = (store: Store) => store) => {
+const setup = (t: { teardown(fn: () => unknown): void }, policy = { timeoutMs: 5000, attempts: 3, backoffMs: 20 }, wrap = (store: Store) => store,
+  transport?: () => Promise<DeliveryTransport>) => {
   const clock = createClock(new Date('2030-01-01T00:00:00Z'))
   const store = createMemoryStore({ now: clock.now, sweepIntervalMs: 0 })
   t.teardown(() => store.close())
-  return createDeliveries({ store: wrap(store), clock, policy })
+  return createDeliveries({ store: wrap(store), clock, policy, transport })
 }
 const input = (target: string) => ({ target, body: { id: 'token-1' }, client_id: 'client-1', user_id: 'user-1' })
 
@@ -22,6 +23,22 @@ t.test('a 2xx on the first attempt: delivered', async (t) => {
   await deliveries.settled()
   t.same(receiver.received, [{ method: 'POST', path: '/revoke?x=1', contentType: 'application/json', body: { id: 'token-1' } }])
   t.same(await deliveries.list(), [{ ...queued, outcome: 'delivered', attempts: [{ at: '2030-01-01T00:00:00.000Z', status: 204 }] }])
+})
+
+t.test('an HTTP client that cannot be made fails each attempt with its reason, and close() still resolves', async (t) => {
+  let loads = 0
+  // One attempt each: the backoff's timer is unref'd, and nothing else here would keep the test's process alive.
+  const deliveries = setup(t, { timeoutMs: 5000, attempts: 1, backoffMs: 10 }, undefined, async () => {
+    loads++
+    throw new TypeError('Agent is not a constructor')
+  })
+  await deliveries.send(input('http://127.0.0.1:1/revoke'))
+  await deliveries.send(input('http://127.0.0.1:1/revoke'))
+  await deliveries.settled()
+  const failed = { outcome: 'failed', attempts: [{ at: '2030-01-01T00:00:00.000Z', error: 'no HTTP client: Agent is not a constructor' }] }
+  t.match(await deliveries.list(), [failed, failed], 'never left pending')
+  t.equal(loads, 1, 'made once, not per delivery')
+  await t.resolves(deliveries.close())
 })
 
 t.test('a failing receiver is retried, then given up on', async (t) => {

@@ -16,7 +16,7 @@ import { childEnv } from '../helpers/process.js'
  */
 const LIBRARY = new URL('../../dist/index.js', import.meta.url).href
 const HOOK = fileURLToPath(new URL('../helpers/loaded-modules.mjs', import.meta.url))
-const LAZY = ['jose', 'ioredis', 'pino-pretty', '@fastify/swagger', 'yaml']
+const LAZY = ['jose', 'ioredis', 'pino-pretty', '@fastify/swagger', 'yaml', 'undici']
 
 /** Runs `code` (an ES module with the library imported as `lib`) and returns, for each step it marks with `mark(name)`, the lazy packages loaded by then. */
 async function loadedBy (t: Test, code: string): Promise<Record<string, string[]>> {
@@ -66,4 +66,25 @@ await sandbox.close()
 await lib.startSandbox({ store: 'redis://127.0.0.1:1/0' }).catch(() => {})
 mark('redis')`)
   t.same(steps, { import: [], pretty: ['pino-pretty'], redis: ['ioredis', 'pino-pretty'] })
+})
+
+// undici (CommonJS) sits in a chunk that exports only its module.exports as default: read for named
+// exports, it gave none, and no revoke_uri call ever went out from the ES build (close() then threw).
+t.test('a revoke_uri delivery loads undici, goes out and lets close() resolve, in the ES build', async (t) => {
+  const steps = await loadedBy(t, `const sandbox = await lib.startSandbox({ logLevel: 'silent' })
+const basic = { authorization: 'Basic ' + Buffer.from('c4d1f2a3-8e7b-4c6d-9a5f-3b2e1d0c9f48:demo-shop-revoke-secret').toString('base64'), 'content-type': 'application/json' }
+const json = async (path, init) => (await fetch(sandbox.url + path, init)).json()
+const { redirect_uri: link } = await json('/api/v1/oauth/authorize', { method: 'POST', headers: basic, body: JSON.stringify({ redirect_uri: 'https://shop.example/callback', grants: ['read.email'] }) })
+const { redirect_uri: back } = await sandbox.approve(new URL(link).searchParams.get('track_id'), { user: '+77015550101' })
+const { id } = await json('/api/v1/oauth/token', { method: 'POST', headers: basic, body: JSON.stringify({ authorization_code: new URL(back).searchParams.get('authorization_code') }) })
+mark('oauth2 flow')
+await sandbox.logout('+77015550101')
+await sandbox.context.deliveries.settled()
+const deliveries = await sandbox.deliveries()
+if (deliveries.length !== 1 || deliveries[0].outcome !== 'delivered' || deliveries[0].body.id !== id) throw new Error('not delivered: ' + JSON.stringify(deliveries))
+if ((await sandbox.requests({ path: '/demo/revoke' })).length !== 1) throw new Error('the sandbox did not receive its own revoke call')
+mark('logout')
+await sandbox.close()
+mark('closed')`)
+  t.same(steps, { import: [], 'oauth2 flow': [], logout: ['undici'], closed: ['undici'] })
 })
