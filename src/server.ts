@@ -6,7 +6,7 @@ import { SERVER_TIMEOUTS, buildApp, buildHttp } from './app.js'
 import type { Config } from './config.js'
 import type { SandboxContext } from './context.js'
 import { loadFixtures, type Client, type Fixtures } from './domain/fixtures.js'
-import { SANDBOX, injector, type Binding, type BoundRequest, type Inject } from './http/binding.js'
+import { SANDBOX, appInject, injector, type AppInject, type Binding, type BoundRequest, type Inject } from './http/binding.js'
 import { startDraining } from './plugins/draining.js'
 import { clientErrorHandler } from './plugins/error-handler.js'
 import type { CompiledSchemas } from './http/lazy-schemas.js'
@@ -145,8 +145,8 @@ export interface InProcessSandbox {
   log: FastifyBaseLogger
   /** A request to it without the network, as Fastify's `inject`. */
   inject: Inject
-  /** `app.inject()` as earlier versions had it (the app is shared by the process's sandboxes; this one reaches only this sandbox). */
-  app: { inject: Inject }
+  /** `app.inject()` as earlier versions had it, in its promise and callback forms (the app is shared by the process's sandboxes; this one reaches only this sandbox). */
+  app: { inject: AppInject }
   /**
    * Stops listening after in-flight requests finish (at most DRAIN_MS); with `keepAliveGraceMs`,
    * clients connected first get that long of 503 + `Connection: close`.
@@ -173,7 +173,7 @@ function sharedApp (config: Config, parts: SharedParts): Promise<FastifyInstance
 function ownApp (running: RunningSandbox): InProcessSandbox {
   const { app, url, port, publicUrl, config, close } = running
   const inject = injector(app, undefined)
-  return { url, port, publicUrl, config, close, context: app.sandbox, server: app.server, log: app.log, inject, app: { inject } }
+  return { url, port, publicUrl, config, close, context: app.sandbox, server: app.server, log: app.log, inject, app: { inject: appInject(inject) } }
 }
 
 /** A sandbox's own server: its requests bound to it, then routed by the shared app; Node's timeouts and parser errors as Fastify sets them on a server of its own. */
@@ -235,7 +235,7 @@ export async function startInProcess (config: Config, parts: SharedParts, option
     server,
     log,
     inject,
-    app: { inject },
+    app: { inject: appInject(inject) },
     async close (closeOptions = {}) {
       await startDraining(context.lifecycle, server, closeOptions.keepAliveGraceMs ?? 0)
       const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS)

@@ -194,3 +194,23 @@ t.test("the handle's app.inject(), as the docs once printed it, reaches this san
   t.equal((await a.app.inject({ url: `/__sandbox/tracks/${trackId}` })).statusCode, 200)
   t.equal((await b.app.inject({ url: `/__sandbox/tracks/${trackId}` })).statusCode, 404)
 })
+
+t.test("the handle's app.inject() in Fastify's callback form answers; its chain form is refused in words, on a shared app and on one of its own", async (t) => {
+  for (const host of ['127.0.0.1', 'localhost']) {
+    const sandbox = await startSandbox({ logLevel: 'silent', host })
+    t.teardown(() => sandbox.close())
+    const answered = await new Promise<{ error: Error | undefined, status?: number, body?: string }>((resolve) => {
+      sandbox.app.inject({ method: 'GET', url: '/health' }, (error, response) => resolve({ error, status: response?.statusCode, body: response?.body }))
+    })
+    t.same(answered, { error: undefined, status: 200, body: '{"status":"ok"}' }, `${host}: the callback gets the answer`)
+    await sandbox.addFault({ route: 'GET /api/v1/oauth/user', drop: true })
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      sandbox.app.inject({ method: 'GET', url: '/api/v1/oauth/user' }, (error) => resolve(error))
+    })
+    t.match(failed, { code: 'LIGHT_ECONNRESET' }, `${host}: the callback gets a dropped connection as its error`)
+    t.throws(() => (sandbox.app.inject as unknown as () => unknown)(), {
+      name: 'TypeError',
+      message: 'app.inject() takes its options, as in app.inject({ method, url }) or sandbox.inject({ method, url }): the chain form (app.inject().get(url)) is not kept, since the sandboxes of a process share one app'
+    }, `${host}: the chain form`)
+  }
+})

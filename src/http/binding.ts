@@ -34,3 +34,25 @@ export function injector (app: FastifyInstance, binding: Binding | undefined): I
     return lightMyRequest(dispatch, options)
   }
 }
+
+/** `app.inject` as the library's handle had it when `app` was the sandbox's own Fastify app: the promise and the callback forms. */
+export interface AppInject {
+  (options: InjectOptions): Promise<LightMyRequestResponse>
+  (options: InjectOptions, callback: (error: Error | undefined, response?: LightMyRequestResponse) => void): void
+}
+
+/**
+ * The callback form answers through `inject`; the chain form (`app.inject().get(url)`) has no
+ * options and is refused in words, since the app behind it is shared by the process's sandboxes.
+ */
+export function appInject (inject: Inject): AppInject {
+  return ((options: InjectOptions | undefined, callback?: (error: Error | undefined, response?: LightMyRequestResponse) => void) => {
+    if (options === undefined) {
+      throw new TypeError('app.inject() takes its options, as in app.inject({ method, url }) or sandbox.inject({ method, url }): ' +
+        'the chain form (app.inject().get(url)) is not kept, since the sandboxes of a process share one app')
+    }
+    const answer = inject(options)
+    if (callback === undefined) return answer
+    answer.then((response) => callback(undefined, response), (error: Error) => callback(error))
+  }) as AppInject
+}

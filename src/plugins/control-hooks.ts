@@ -8,6 +8,16 @@ import { ERRORS, codeFor, envelope } from '../errors.js'
 import { sendJson } from './error-handler.js'
 import { factsOf } from '../http/journal-facts.js'
 
+// A fault's delay (up to a minute) never keeps a process alive once its sandbox has closed; a
+// delayed request runs on after its delay, as a server goes on after its client gave up.
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
+
+/** A lost store is told once per outage by the store itself, not once per request. */
+function notJournaled (request: FastifyRequest, err: unknown): void {
+  if (err instanceof StoreUnavailableError) request.log.debug({ reason: err.message }, 'request not journaled')
+  else request.log.warn({ err }, 'request not journaled')
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The track a request concerns, when a route knows it (the journal records it). */
@@ -71,7 +81,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
     request.fault = fault
-    if (fault.delay_ms !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delay_ms))
+    if (fault.delay_ms !== undefined) await delay(fault.delay_ms)
     if (fault.drop === true) {
       if (arrival !== undefined) {
         await record(request, arrival, 0, reply.elapsedTime, undefined)
@@ -79,7 +89,8 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
         arrived.delete(request)
       }
       reply.hijack()
-      request.raw.socket.destroy()
+      // The response's destroy cuts the connection, and fails an inject() as a reset would.
+      reply.raw.destroy()
       return reply
     }
     if (fault.status !== undefined) return sendJson(reply, fault.status, fault.body ?? faultBody(fault.status))
@@ -95,19 +106,13 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     const arrival = arrived.get(request)
     if (arrival === undefined) return
     request.aborted = true
-    await record(request, arrival, 0, performance.now() - arrival.started, undefined).catch((err: unknown) => { request.log.warn({ err }, 'request not journaled') })
+    await record(request, arrival, 0, performance.now() - arrival.started, undefined).catch((err: unknown) => notJournaled(request, err))
     arrived.delete(request)
   })
   app.addHook('onResponse', async (request, reply) => {
     // The answer has gone out: a journal the store cannot take (Redis lost) costs the entry, not the request.
-    // A lost store is told once per outage by the store itself, not once per request.
     const arrival = arrived.get(request)
-    if (arrival !== undefined) {
-      await record(request, arrival, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => {
-        if (err instanceof StoreUnavailableError) request.log.debug({ reason: err.message }, 'request not journaled')
-        else request.log.warn({ err }, 'request not journaled')
-      })
-    }
+    if (arrival !== undefined) await record(request, arrival, reply.statusCode, reply.elapsedTime, responses.get(request)).catch((err: unknown) => notJournaled(request, err))
   })
 }
 

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process'
 import t from 'tap'
 import { startSandbox } from '../../src/index.js'
 import { KEEP_ALIVE_GRACE_MS } from '../../src/plugins/draining.js'
+import { childEnv } from '../helpers/process.js'
 import { rawClient } from '../helpers/raw-socket.js'
 
 t.test('in process: while closing, in-flight answers say Connection: close and late requests get the 503 envelope', async (t) => {
@@ -56,4 +58,28 @@ t.test('the library\'s close() keeps no grace: a test that closes its sandbox do
   t.equal(sandbox.server.listening, false, 'it stops listening at once, the idle client connected')
   await closed
   await idle.closed
+})
+
+t.test('a request held by a fault\'s delay does not keep a test process alive once its sandbox has closed', async (t) => {
+  // The library as a merchant's test imports it; a minute's delay (the longest a fault takes) on a request in flight.
+  const code = `const { startSandbox } = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)})
+const sandbox = await startSandbox({ logLevel: 'silent' })
+await sandbox.addFault({ route: 'GET /api/v1/oauth/user', delay_ms: 60000 })
+fetch(sandbox.url + '/api/v1/oauth/user', { headers: { authorization: 'Bearer x' } }).catch(() => {})
+while ((await sandbox.faults()).length > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+await sandbox.close()
+console.log('closed')`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => { out += String(d) })
+  child.stderr.on('data', (d) => { err += String(d) })
+  const killer = setTimeout(() => child.kill(), 20_000)
+  t.teardown(() => clearTimeout(killer))
+  let closedAt = 0
+  child.stdout.on('data', () => { if (closedAt === 0 && out.includes('closed')) closedAt = performance.now() })
+  const exit = await new Promise<number | string>((resolve) => child.on('exit', (status, signal) => resolve(status ?? signal ?? -1)))
+  t.equal(exit, 0, err)
+  t.equal(out, 'closed\n')
+  t.ok(performance.now() - closedAt < 10_000, `exited ${Math.round(performance.now() - closedAt)} ms after close(), not when the minute's delay ran out`)
 })

@@ -93,6 +93,20 @@ t.test('delay and drop, on a real connection', async (t) => {
   t.equal((await fetch(`${sandbox.url}/health`)).status, 200, 'the server goes on')
 })
 
+t.test('a drop fails an inject() as a reset fails a real request, on an app of its own and on the library\'s shared one', async (t) => {
+  const { app } = await testApp(t)
+  const sandbox = await startSandbox({ logLevel: 'silent' })
+  t.teardown(() => sandbox.close())
+  for (const [name, inject] of [['buildApp', app.inject.bind(app)], ['startSandbox', sandbox.inject]] as const) {
+    t.equal((await inject({ method: 'POST', url: '/__sandbox/faults', payload: { route: 'POST /api/v1/oauth/authorize', drop: true } })).statusCode, 201)
+    await t.rejects(inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody }),
+      { code: 'LIGHT_ECONNRESET' }, `${name}: rejected, not left pending`)
+    const [entry] = (await inject({ method: 'GET', url: '/__sandbox/requests?limit=1' })).json() as Array<{ status: number, fault: object }>
+    t.match(entry, { status: 0, fault: { id: 1, drop: true } }, name)
+    t.equal((await inject({ method: 'POST', url: AUTHORIZE, headers: { authorization: DEMO_AUTH }, payload: authorizeBody })).statusCode, 200, `${name}: the next call answers`)
+  }
+})
+
 t.test('with the journal off, a queued fault still hits; idle only once nothing is left', async (t) => {
   const { app } = await testApp(t, { journal: 'off' })
   const { faults } = app.sandbox
