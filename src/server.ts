@@ -51,8 +51,11 @@ async function stdoutLog (config: Config): Promise<DestinationStream | undefined
   return prettyDestination((text) => process.stdout.write(text), colourWanted(terminal, process.env))
 }
 
+/** The name `localhost`, in any case (a host name's case does not matter). */
+const isLocalhost = (host: string): boolean => host.toLowerCase() === 'localhost'
+
 const loopback = (host: string): boolean =>
-  host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.')) || /^::ffff:127\./i.test(host)
+  isLocalhost(host) || host === '::1' || (isIPv4(host) && host.startsWith('127.')) || /^::ffff:127\./i.test(host)
 
 /**
  * What is open to anyone who can reach a sandbox listening beyond this machine, in one line, or
@@ -206,7 +209,7 @@ function listen (server: Server, config: Config): Promise<void> {
  */
 export async function startInProcess (config: Config, parts: SharedParts, options: { logStream?: DestinationStream } = {}): Promise<InProcessSandbox> {
   // On `localhost` Fastify listens on each address the name has (127.0.0.1 and ::1): an app of its own does that.
-  if (config.host === 'localhost') return ownApp(await startServer(config, { ...parts, ...options }))
+  if (isLocalhost(config.host)) return ownApp(await startServer(config, { ...parts, ...options }))
   const fixtures = await parts.fixtures(config.fixturesDir)
   const app = await sharedApp(config, parts)
   const log: FastifyBaseLogger = pino({ level: config.logLevel, redact: REDACT }, options.logStream ?? await stdoutLog(config))

@@ -101,6 +101,7 @@ t.test('beyond loopback with an unrestricted client and no SANDBOX_TOKEN: one wa
 t.test('no warning on loopback, nor when every client is restricted and SANDBOX_TOKEN is set', async (t) => {
   t.same(await warningsAt(t, {}), [], 'the default host, 127.0.0.1')
   t.same(await warningsAt(t, { host: 'localhost' }), [])
+  t.same(await warningsAt(t, { host: 'LocalHost' }), [], 'a host name in any case')
   t.same(await warningsAt(t, { host: '::1' }), [])
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-fixtures-'))
   const { clients, users } = await bundledFixtures()

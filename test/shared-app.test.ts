@@ -149,6 +149,9 @@ t.test('HOST=localhost: a sandbox with an app of its own (Fastify listens on eac
   t.equal((await sandbox.inject({ url: `/__sandbox/tracks/${trackId}` })).statusCode, 200)
   t.equal((await fetch(`http://127.0.0.1:${sandbox.port}/health`)).status, 200)
   t.equal(sandbox.context.clients.all().length, 3)
+  const shouted = await start(parts, { host: 'LOCALHOST' })
+  t.teardown(() => shouted.close())
+  t.equal(parts.apps.size, 0, 'LOCALHOST is the same name')
 })
 
 t.test('a shared app has no sandbox of its own: reading one without a request says so', async (t) => {
