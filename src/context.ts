@@ -26,6 +26,8 @@ export interface Lifecycle {
   listening: boolean
   /** It is closing: every request answers 503 with `Connection: close`. */
   closing: boolean
+  /** Aborted when it starts closing: a fault's delay ends there, so the request it held is answered and nothing keeps the process waiting. */
+  readonly waits: AbortController
 }
 
 /**

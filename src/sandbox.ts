@@ -107,7 +107,7 @@ export async function createSandbox (deps: SandboxDeps): Promise<Sandbox> {
     reset: createReset({ store, clock, journal, faults, deliveries, idTokens }),
     publicUrl: () => publicUrl,
     selfUrl: () => selfUrl,
-    lifecycle: { listening: false, closing: false }
+    lifecycle: { listening: false, closing: false, waits: new AbortController() }
   }
   return {
     context,

@@ -1,6 +1,8 @@
 import { STATUS_CODES } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Lifecycle } from '../context.js'
 import type { Fault } from '../domain/faults.js'
 import { journalBody, journalResponse, journalTrackId, redactHeaders } from '../domain/journal.js'
 import { StoreUnavailableError } from '../domain/store.js'
@@ -8,9 +10,10 @@ import { ERRORS, codeFor, envelope } from '../errors.js'
 import { sendJson } from './error-handler.js'
 import { factsOf } from '../http/journal-facts.js'
 
-// A fault's delay (up to a minute) never keeps a process alive once its sandbox has closed; a
+// A fault's delay (up to a minute) ends early when its sandbox starts closing, so the request it
+// held is answered while the store is open and nothing keeps the process waiting. Otherwise a
 // delayed request runs on after its delay, as a server goes on after its client gave up.
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
+const delay = (ms: number, { waits }: Lifecycle): Promise<unknown> => sleep(ms, undefined, { signal: waits.signal }).catch(() => undefined)
 
 /** A lost store is told once per outage by the store itself, not once per request. */
 function notJournaled (request: FastifyRequest, err: unknown): void {
@@ -81,7 +84,7 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     const fault = await faults.consume(request.method, [pathOf(request), request.routeOptions.url ?? ''])
     if (fault === undefined) return
     request.fault = fault
-    if (fault.delay_ms !== undefined) await delay(fault.delay_ms)
+    if (fault.delay_ms !== undefined) await delay(fault.delay_ms, request.sandbox.lifecycle)
     if (fault.drop === true) {
       if (arrival !== undefined) {
         await record(request, arrival, 0, reply.elapsedTime, undefined)

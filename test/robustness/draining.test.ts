@@ -60,6 +60,20 @@ t.test('the library\'s close() keeps no grace: a test that closes its sandbox do
   await idle.closed
 })
 
+t.test('closing ends a fault\'s delay: the request it held is answered at once, with Connection: close', async (t) => {
+  const sandbox = await startSandbox({ logLevel: 'silent' })
+  await sandbox.addFault({ route: 'GET /api/v1/oauth/user', delay_ms: 60_000 })
+  const held = fetch(`${sandbox.url}/api/v1/oauth/user`, { headers: { authorization: 'Bearer x' } })
+  while ((await sandbox.faults()).length > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  const started = performance.now()
+  await sandbox.close()
+  const res = await held
+  t.ok(performance.now() - started < 10_000, `closed in ${Math.round(performance.now() - started)} ms, not after the minute's delay`)
+  t.equal(res.status, 401, 'the route answered for real')
+  t.equal(res.headers.get('connection'), 'close')
+  t.same(await res.json(), { error: { message: 'Unauthenticated.', code: 100401 } })
+})
+
 t.test('a request held by a fault\'s delay does not keep a test process alive once its sandbox has closed', async (t) => {
   // The library as a merchant's test imports it; a minute's delay (the longest a fault takes) on a request in flight.
   const code = `const { startSandbox } = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)})
