@@ -19,7 +19,7 @@ import sharedState from './plugins/shared-state.js'
 import draining, { startDraining } from './plugins/draining.js'
 import { tooDeep } from './http/json-depth.js'
 import openapi, { describing } from './plugins/openapi.js'
-import errorHandler, { clientErrorHandler, renderError, sendError } from './plugins/error-handler.js'
+import errorHandler, { HTTP_SERVER_OPTIONS, clientErrorHandler, connectRefused, hostRequired, renderError, sendError } from './plugins/error-handler.js'
 import { INFO_OR_MORE, REDACT, RequestLog, noteLoginFailure } from './http/logging.js'
 import { ajvOptions } from './http/validation.js'
 import { rewriteUrl } from './http/normalize-url.js'
@@ -102,8 +102,10 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
     // Errors raised before routing (a URL with broken percent-encoding) get the envelope too.
     frameworkErrors: (error, request, reply) => { sendError(reply, renderError(error, request), sandboxOf(request.raw).config.errorStatus) },
     // And those of Node's HTTP parser, before any request exists.
-    clientErrorHandler
+    clientErrorHandler,
+    http: HTTP_SERVER_OPTIONS
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.on('connect', connectRefused.bind(app))
   const compilers = lazyCompilers(ajvOptions, options.compiledSchemas)
   app.setValidatorCompiler(compilers.validator)
   app.setSerializerCompiler(compilers.serializer)
@@ -113,6 +115,7 @@ export async function buildHttp (options: HttpOptions): Promise<FastifyInstance>
   app.decorateRequest('client', guardedRequest.client)
   app.decorateRequest('token', guardedRequest.token)
   app.decorateRequest('sandbox', { getter (this: FastifyRequest): SandboxContext { return sandboxOf(this.raw) } })
+  app.addHook('onRequest', hostRequired)
   await app.register(sharedState)
 
   // Only JSON bodies are the provider's; text/plain would reach validation as a string.

@@ -8,7 +8,7 @@ import type { SandboxContext } from './context.js'
 import { loadFixtures, type Client, type Fixtures } from './domain/fixtures.js'
 import { SANDBOX, appInject, injector, type AppInject, type Binding, type BoundRequest, type Inject } from './http/binding.js'
 import { startDraining } from './plugins/draining.js'
-import { clientErrorHandler } from './plugins/error-handler.js'
+import { HTTP_SERVER_OPTIONS, clientErrorHandler, connectRefused } from './plugins/error-handler.js'
 import type { CompiledSchemas } from './http/lazy-schemas.js'
 import { INFO_OR_MORE, REDACT, colourWanted, prettyDestination, prettyWanted } from './http/logging.js'
 import { addresses, createSandbox } from './sandbox.js'
@@ -181,7 +181,7 @@ function ownApp (running: RunningSandbox): InProcessSandbox {
 
 /** A sandbox's own server: its requests bound to it, then routed by the shared app; Node's timeouts and parser errors as Fastify sets them on a server of its own. */
 function serverFor (app: FastifyInstance, binding: Binding): Server {
-  const server = createHttpServer((req, res) => {
+  const server = createHttpServer(HTTP_SERVER_OPTIONS, (req, res) => {
     (req as BoundRequest)[SANDBOX] = binding
     app.routing(req, res)
   })
@@ -189,6 +189,7 @@ function serverFor (app: FastifyInstance, binding: Binding): Server {
   server.requestTimeout = SERVER_TIMEOUTS.requestTimeout
   server.setTimeout(SERVER_TIMEOUTS.connectionTimeout)
   server.on('clientError', clientErrorHandler.bind(binding))
+  server.on('connect', connectRefused.bind(binding))
   return server
 }
 

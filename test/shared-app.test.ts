@@ -130,6 +130,21 @@ t.test("the HTTP parser's errors on a shared app's server: the envelope, as on a
   t.match(answer, /\{"error":\{"message":"The HTTP request is malformed[^"]*","code":100400\}\}$/)
 })
 
+t.test('on a shared app too: a request without Host and a CONNECT are answered in the envelope', async (t) => {
+  const sandbox = await start(freshParts())
+  t.teardown(() => sandbox.close())
+  const answer = (raw: string) => new Promise<string>((resolve, reject) => {
+    const socket = connect(sandbox.port, '127.0.0.1', () => socket.end(raw))
+    let text = ''
+    socket.on('data', (chunk) => { text += String(chunk) }).on('close', () => resolve(text)).on('error', reject)
+  })
+  t.match(await answer('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n'),
+    /^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\n\{"error":\{"message":"The HTTP request is malformed: no Host header \(HTTP\/1\.1 requires one\)\.","code":100400\}\}$/)
+  t.match(await answer('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'),
+    /^HTTP\/1\.1 405 Method Not Allowed\r\n[^]*\r\n\r\n\{"error":\{"message":"The CONNECT method is not supported: this is not a proxy\.","code":100405\}\}$/)
+  t.equal((await sandbox.inject({ url: '/__sandbox/requests' })).json().length, 0, 'neither is journaled')
+})
+
 t.test('a port already taken: a ListenError, and the sandbox it built is closed again', async (t) => {
   const parts = freshParts()
   const first = await start(parts)

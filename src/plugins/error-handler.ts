@@ -1,4 +1,4 @@
-import { STATUS_CODES, maxHeaderSize } from 'node:http'
+import { STATUS_CODES, maxHeaderSize, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -156,6 +156,26 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, error: Nod
     socket.write(rawJsonResponse(status, body))
   }
   socket.destroy(error)
+}
+
+/**
+ * Node's server takes requests without a Host header here (requireHostHeader off), so that an
+ * HTTP/1.1 one gets its 400 (RFC 9112 section 3.2) in the envelope from the first hook, not Node's
+ * bare answer; HTTP/1.0 needs none.
+ */
+export const HTTP_SERVER_OPTIONS = { requireHostHeader: false }
+
+export async function hostRequired (request: FastifyRequest): Promise<void> {
+  if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+    throw new ProviderError('malformedRequest', 'The HTTP request is malformed: no Host header (HTTP/1.1 requires one).')
+  }
+}
+
+/** CONNECT (a proxy's tunnel): Node hands it to this listener, or would close the connection without a word. */
+export function connectRefused (this: { log: FastifyBaseLogger }, _request: IncomingMessage, socket: Duplex): void {
+  this.log.debug('CONNECT refused')
+  const { status, body } = errorReply('methodNotAllowed', 'The CONNECT method is not supported: this is not a proxy.')
+  socket.end(rawJsonResponse(status, body))
 }
 
 export default fp(errorHandler, { name: 'error-handler', fastify: '5.x' })

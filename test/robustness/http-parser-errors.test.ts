@@ -39,6 +39,8 @@ const CASES: Array<[string, string, number, unknown]> = [
     error('The HTTP request is malformed: Invalid character in chunk size.', 100400)],
   ['a bad method', 'G@T /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 400,
     error('The HTTP request is malformed: Invalid method encountered.', 100400)],
+  ['no Host header (HTTP/1.1 requires one)', 'GET /health HTTP/1.1\r\nConnection: close\r\n\r\n', 400,
+    error('The HTTP request is malformed: no Host header (HTTP/1.1 requires one).', 100400)],
   ['a bare LF', 'GET /health HTTP/1.1\nHost: 127.0.0.1\n\n', 400, undefined],
   ['not HTTP at all', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n', 400, undefined]
 ]
@@ -47,13 +49,25 @@ for (const [what, raw, status, body] of CASES) {
   t.test(what, async (t) => {
     const res = await send(raw)
     t.equal(res.head[0], `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`)
-    t.ok(res.head.includes('Content-Type: application/json; charset=utf-8'))
-    t.ok(res.head.includes('Connection: close'))
-    t.ok(res.head.includes(`Content-Length: ${Buffer.byteLength(res.body)}`))
+    // Header names in any case: Node's parser errors are written out whole, the missing Host is answered by Fastify.
+    const head = res.head.map((line) => line.replace(/^[^:]+/, (name) => name.toLowerCase()))
+    t.ok(head.includes('content-type: application/json; charset=utf-8'))
+    t.ok(head.includes('connection: close'))
+    t.ok(head.includes(`content-length: ${Buffer.byteLength(res.body)}`))
     if (body !== undefined) t.same(JSON.parse(res.body), body)
     else t.match(JSON.parse(res.body), { error: { message: /^The HTTP request is malformed(: [ -~]+)?\.$/, code: 100400 } })
   })
 }
+
+t.test('HTTP/1.0 needs no Host; CONNECT (a proxy tunnel) gets a 405 in the envelope, not a silent close', async (t) => {
+  const old = await send('GET /health HTTP/1.0\r\n\r\n')
+  t.equal(old.head[0], 'HTTP/1.1 200 OK')
+  t.same(JSON.parse(old.body), { status: 'ok' })
+  const tunnel = await send('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+  t.equal(tunnel.head[0], 'HTTP/1.1 405 Method Not Allowed')
+  t.ok(tunnel.head.includes('Connection: close'))
+  t.same(JSON.parse(tunnel.body), error('The CONNECT method is not supported: this is not a proxy.', 100405))
+})
 
 t.test('a request that never finishes (slow-loris): 408 in the envelope', async (t) => {
   const client = await rawClient(port)
