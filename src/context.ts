@@ -26,7 +26,7 @@ export interface Lifecycle {
   listening: boolean
   /** It is closing: every request answers 503 with `Connection: close`. */
   closing: boolean
-  /** Aborted when it starts closing: a fault's delay ends there, so the request it held is answered and nothing keeps the process waiting. */
+  /** Aborted once it has closed (its server stopped, its connections drained or cut): a fault's delay still running ends then, and its request with it, so nothing keeps the process waiting. */
   readonly waits: AbortController
 }
 

@@ -116,6 +116,7 @@ export async function createSandbox (deps: SandboxDeps): Promise<Sandbox> {
       selfUrl = address.selfUrl
     },
     async close () {
+      context.lifecycle.waits.abort()
       try {
         await context.deliveries.close()
       } finally {

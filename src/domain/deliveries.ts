@@ -61,7 +61,6 @@ export interface Deliveries {
 // Unref'd: a retry waiting for its turn never keeps a closing process alive.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
 
-/** The back-channel: `POST {revoke_uri}` with `{"id": "<token id>"}`, retried with backoff, never blocking a request. */
 /** The HTTP client deliveries go through: a fetch and the pool it sends with. */
 export interface DeliveryTransport {
   fetch: typeof import('undici').fetch
@@ -78,6 +77,7 @@ const undiciTransport = async (): Promise<DeliveryTransport> => {
   return { fetch: undici.fetch, dispatcher: new undici.Agent({ connections: DELIVERY_LIMITS.perOrigin }) }
 }
 
+/** The back-channel: `POST {revoke_uri}` with `{"id": "<token id>"}`, retried with backoff, never blocking a request. */
 export function createDeliveries (deps: { store: Store, clock: Clock, policy?: DeliveryPolicy, transport?: () => Promise<DeliveryTransport> }): Deliveries {
   const policy = deps.policy ?? DEFAULT_DELIVERY_POLICY
   const list = deps.store.list<Delivery>('deliveries', DELIVERY_CAP)

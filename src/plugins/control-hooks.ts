@@ -10,10 +10,17 @@ import { ERRORS, codeFor, envelope } from '../errors.js'
 import { sendJson } from './error-handler.js'
 import { factsOf } from '../http/journal-facts.js'
 
-// A fault's delay (up to a minute) ends early when its sandbox starts closing, so the request it
-// held is answered while the store is open and nothing keeps the process waiting. Otherwise a
-// delayed request runs on after its delay, as a server goes on after its client gave up.
+// A fault's delay (up to a minute) is drained like any request in flight when its sandbox closes,
+// and ends once it has closed, so nothing keeps the process waiting. Otherwise a delayed request
+// runs on after its delay, as a server goes on after its client gave up.
 const delay = (ms: number, { waits }: Lifecycle): Promise<unknown> => sleep(ms, undefined, { signal: waits.signal }).catch(() => undefined)
+
+/** No answer: the response's destroy cuts the connection, and fails an inject() as a reset would. */
+function cut (reply: FastifyReply): FastifyReply {
+  reply.hijack()
+  reply.raw.destroy()
+  return reply
+}
 
 /** A lost store is told once per outage by the store itself, not once per request. */
 function notJournaled (request: FastifyRequest, err: unknown): void {
@@ -85,16 +92,15 @@ async function controlHooks (app: FastifyInstance): Promise<void> {
     if (fault === undefined) return
     request.fault = fault
     if (fault.delay_ms !== undefined) await delay(fault.delay_ms, request.sandbox.lifecycle)
+    // Its sandbox closed meanwhile: nothing of it is left to answer with.
+    if (request.sandbox.lifecycle.waits.signal.aborted) return cut(reply)
     if (fault.drop === true) {
       if (arrival !== undefined) {
         await record(request, arrival, 0, reply.elapsedTime, undefined)
         // Recorded as dropped: the connection's close is no client giving up.
         arrived.delete(request)
       }
-      reply.hijack()
-      // The response's destroy cuts the connection, and fails an inject() as a reset would.
-      reply.raw.destroy()
-      return reply
+      return cut(reply)
     }
     if (fault.status !== undefined) return sendJson(reply, fault.status, fault.body ?? faultBody(fault.status))
   })

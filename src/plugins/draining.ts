@@ -34,7 +34,6 @@ const connections = (server: Server) => new Promise<number>((resolve) => {
 /** A sandbox starts closing: from now on it answers 503; with clients connected, it waits `graceMs` before its server stops listening. */
 export async function startDraining (lifecycle: Lifecycle, server: Server, graceMs: number): Promise<void> {
   lifecycle.closing = true
-  lifecycle.waits.abort()
   if (graceMs > 0 && server.listening && await connections(server) > 0) await sleep(graceMs)
 }
 

@@ -165,10 +165,11 @@ export function clientErrorHandler (this: { log: FastifyBaseLogger }, error: Nod
  */
 export const HTTP_SERVER_OPTIONS = { requireHostHeader: false }
 
-export async function hostRequired (request: FastifyRequest): Promise<void> {
+export function hostRequired (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
-    throw new ProviderError('malformedRequest', 'The HTTP request is malformed: no Host header (HTTP/1.1 requires one).')
+    return done(new ProviderError('malformedRequest', 'The HTTP request is malformed: no Host header (HTTP/1.1 requires one).'))
   }
+  done()
 }
 
 /** CONNECT (a proxy's tunnel): Node hands it to this listener, or would close the connection without a word. */
