@@ -67,10 +67,10 @@ for (const seed of [undefined, 'seed']) {
   t.test(`every id is drawn as one flat string: it keeps little more than its characters (${seed === undefined ? 'random' : 'seeded'})`, async (t) => {
     const ids = createIds(seed)
     const held = {
-      token: await retainedBytesEach(2_000, () => ids.token()),
-      code: await retainedBytesEach(2_000, () => ids.code()),
-      uuidv4: await retainedBytesEach(2_000, () => ids.uuidv4()),
-      uuidv7: await retainedBytesEach(2_000, (i) => ids.uuidv7(i))
+      token: await retainedBytesEach(20_000, () => ids.token()),
+      code: await retainedBytesEach(20_000, () => ids.code()),
+      uuidv4: await retainedBytesEach(20_000, () => ids.uuidv4()),
+      uuidv7: await retainedBytesEach(20_000, (i) => ids.uuidv7(i))
     }
     // Flat, about its length plus a header: the bound leaves room for what the heap does meanwhile.
     const bound = (length: number) => 2 * length + 100
