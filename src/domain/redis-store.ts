@@ -27,6 +27,13 @@ export const CONNECT_TIMEOUT_MS = 2500
 const LOCK_TTL_MS = 10_000
 const LOCK_RETRY_MS = 10
 const TAKE_FIRST_TRIES = 50
+
+/**
+ * Before another try of a step that lost a race: a random pause of up to `tries` ms (8 at most),
+ * so that replicas (or requests on one connection) racing for one list or record do not stay in
+ * step and lose to each other every time.
+ */
+const afterLost = (tries: number): Promise<void> | undefined => tries === 0 ? undefined : sleep(Math.random() * Math.min(tries, 8))
 const SCAN_COUNT = 500
 
 /*
@@ -319,6 +326,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
         // `match` runs here, not in Redis: read, decide, then write only if the item is still there.
         async takeFirst (match, next) {
           for (let attempt = 0; attempt < TAKE_FIRST_TRIES; attempt++) {
+            await afterLost(attempt)
             const stored = await read()
             const index = stored.findIndex((item) => match(JSON.parse(item) as T))
             if (index === -1) return undefined
@@ -344,6 +352,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Sto
     timeLine: (name) => redisTimeLine(redis, `${root}:t:${name}`, call),
     async atomically (step) {
       for (let tries = 0; tries < TRANSACTION_TRIES; tries++) {
+        await afterLost(tries)
         const checks: { keys: string[], ops: string, args: string[] } = { keys: [], ops: '', args: [] }
         const writes: { keys: string[], ops: string, args: string[] } = { keys: [], ops: '', args: [] }
         const tx: Transaction = {
